@@ -1,0 +1,72 @@
+import type { GodotError } from '../godot/constants.js';
+import type { PeerConfiguration } from '../api/configuration.js';
+import type { ChannelOptions } from '../api/channel-options.js';
+import type { NativeConnectionState, NativeGatheringState } from '../machines/events.js';
+
+/**
+ * What a WebRTC stack must provide: this project's `WebRTCPeerConnectionExtension`.
+ *
+ * Every method returns a `StackResult` and never throws; the stack's own exceptions are caught
+ * inside the implementation and become codes. Events from the stack reach the connection only
+ * through the `StackEventSink` given at creation, already narrowed to `StackEvent`, and the sink
+ * must be called on the JS thread, never with a user callback's stack below it.
+ */
+export type StackResult<T = void> = { code: typeof GodotError.OK; value: T } | { code: GodotError; reason: string };
+
+export type StackEvent =
+  | { type: 'stack.local_candidate'; mid: string; candidate: string }
+  | { type: 'stack.connection_state'; state: NativeConnectionState }
+  | { type: 'stack.gathering_state'; state: NativeGatheringState }
+  | { type: 'stack.signaling_state'; state: string }
+  | { type: 'stack.data_channel'; channel: DataChannelExtension };
+
+export type StackEventSink = (event: StackEvent) => void;
+
+export interface WebRTCPeerConnectionExtension {
+  /** Generates an offer and applies it as the local description; gives its SDP. */
+  createOffer(): StackResult<string>;
+  /** Generates the answer to the remote offer just applied and applies it; gives its SDP. */
+  createAnswer(): StackResult<string>;
+  /** Applies a remote offer or answer. A rejected description is ERR_INVALID_DATA. */
+  setRemoteDescription(type: 'offer' | 'answer', sdp: string): StackResult;
+  /** Withdraws the local offer (back to stable). */
+  rollbackLocalOffer(): StackResult;
+  /** Applies a remote candidate (`candidate:...`) for the media section `mid`. */
+  addIceCandidate(mid: string, candidate: string): StackResult;
+  createDataChannel(label: string, options: ChannelOptions): StackResult<DataChannelExtension>;
+  /** Closes the connection and its channels; events stop. Safe to call twice. */
+  close(): void;
+}
+
+export type ChannelEvent =
+  | { type: 'stack.open' }
+  | { type: 'stack.closed' }
+  | { type: 'stack.error'; message: string };
+
+export interface ChannelHandlers {
+  onEvent(event: ChannelEvent): void;
+  /** The data path: called once per message, never through a machine. */
+  onMessage(data: Uint8Array, isString: boolean): void;
+}
+
+export interface DataChannelExtension {
+  readonly label: string;
+  readonly protocol: string;
+  /** The SCTP stream id, or -1 while the stack has not assigned one. */
+  id(): number;
+  isOpen(): boolean;
+  /** Sends one message: bytes as a binary message, a string as a string message. */
+  send(data: Uint8Array | string): StackResult;
+  bufferedAmount(): number;
+  /** The largest message the remote end accepts. */
+  maxMessageSize(): number;
+  close(): void;
+  /** Events that happened before handlers were attached are delivered when they are. */
+  attach(handlers: ChannelHandlers): void;
+}
+
+/** How `set_default_extension` names a stack: it builds one connection per `initialize`. */
+export interface ExtensionFactory {
+  readonly name: string;
+  create(configuration: PeerConfiguration, sink: StackEventSink): StackResult<WebRTCPeerConnectionExtension>;
+}

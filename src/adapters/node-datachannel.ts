@@ -1,0 +1,333 @@
+import nodeDataChannel from 'node-datachannel';
+import type { DataChannel, IceServer, PeerConnection, RtcConfig } from 'node-datachannel';
+import { GodotError } from '../godot/constants.js';
+import type { ChannelOptions } from '../api/channel-options.js';
+import type { IceServerConfig, PeerConfiguration } from '../api/configuration.js';
+import type { NativeConnectionState, NativeGatheringState } from '../machines/events.js';
+import type {
+  ChannelEvent,
+  ChannelHandlers,
+  DataChannelExtension,
+  ExtensionFactory,
+  StackEvent,
+  StackEventSink,
+  StackResult,
+  WebRTCPeerConnectionExtension,
+} from './extension.js';
+import { NativeLifetimes } from './native-lifetimes.js';
+
+/**
+ * The default stack: libdatachannel through node-datachannel.
+ *
+ * The hazards it absorbs (see the stack notes): every native call is in try/catch; the calls
+ * that abort the process on a wrong signaling state (`setLocalDescription`) are made only after
+ * checking the native signaling state; nothing thrown ever leaves a native callback; every
+ * native channel stays referenced until its `onClosed`; and every connection has a state
+ * handler, so that closed connections let the process exit.
+ */
+const lifetimes = new NativeLifetimes(() => nodeDataChannel.cleanup());
+
+const OK = <T>(value: T): StackResult<T> => ({ code: GodotError.OK, value });
+const fail = (code: GodotError, reason: string): StackResult<never> => ({ code, reason });
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+let peerNumber = 0;
+
+/** Settings of the stack that Godot's configuration dictionary does not have. */
+export interface NodeDataChannelOptions {
+  /** The name `set_default_extension` knows this factory by (default `node-datachannel`). */
+  name?: string;
+  /** Gather candidates on this local address only, e.g. `127.0.0.1` for a loopback-only service or test. */
+  bindAddress?: string;
+  portRangeBegin?: number;
+  portRangeEnd?: number;
+  enableIceTcp?: boolean;
+  /** The max-message-size this end announces (libdatachannel's default is 256 KiB). */
+  maxMessageSize?: number;
+}
+
+/** A node-datachannel factory with stack settings of its own; register it or pass it to `set_default_extension`. */
+export function createNodeDataChannelExtension(options: NodeDataChannelOptions = {}): ExtensionFactory {
+  const { name = 'node-datachannel', ...settings } = options;
+  return {
+    name,
+    create(configuration, sink) {
+      try {
+        const pc = new nodeDataChannel.PeerConnection(`peer-${++peerNumber}`, { ...settings, ...toRtcConfig(configuration) });
+        return OK(new NodeDataChannelPeer(pc, sink));
+      } catch (error) {
+        return fail(GodotError.FAILED, `node-datachannel could not create a connection: ${messageOf(error)}`);
+      }
+    },
+  };
+}
+
+export const nodeDataChannelExtension: ExtensionFactory = createNodeDataChannelExtension();
+
+function toRtcConfig(configuration: PeerConfiguration): RtcConfig {
+  return {
+    iceServers: configuration.iceServers.map(toIceServer),
+    // Godot's native backend drives offer and answer itself; auto-negotiation makes glare.
+    disableAutoNegotiation: true,
+  };
+}
+
+function toIceServer(server: IceServerConfig): IceServer | string {
+  if (server.scheme.startsWith('stun')) return `${server.scheme}:${formatHost(server.hostname)}:${server.port}`;
+  const ice: IceServer = { hostname: server.hostname, port: server.port };
+  if (server.username !== undefined) ice.username = server.username;
+  if (server.credential !== undefined) ice.password = server.credential;
+  ice.relayType = server.scheme === 'turns' ? 'TurnTls' : server.transport === 'tcp' ? 'TurnTcp' : 'TurnUdp';
+  return ice;
+}
+
+function formatHost(hostname: string): string {
+  return hostname.includes(':') ? `[${hostname}]` : hostname;
+}
+
+const CONNECTION_STATES: Record<string, NativeConnectionState> = {
+  new: 'new',
+  connecting: 'connecting',
+  connected: 'connected',
+  disconnected: 'disconnected',
+  failed: 'failed',
+  closed: 'closed',
+};
+const GATHERING_STATES: Record<string, NativeGatheringState> = {
+  new: 'new',
+  gathering: 'gathering',
+  'in-progress': 'gathering',
+  complete: 'complete',
+};
+
+class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
+  private closed = false;
+
+  constructor(
+    private readonly pc: PeerConnection,
+    sink: StackEventSink,
+  ) {
+    lifetimes.connectionOpened(pc);
+    const deliver = (event: StackEvent) => {
+      try {
+        sink(event);
+      } catch (error) {
+        console.error('webrtc-statecharts: a stack event handler threw', error);
+      }
+    };
+    // Registered first and always: the connection holds the event loop until this reports closed.
+    pc.onStateChange((state) => {
+      if (state === 'closed') lifetimes.connectionClosed(pc);
+      const narrowed = CONNECTION_STATES[state];
+      if (narrowed) deliver({ type: 'stack.connection_state', state: narrowed });
+    });
+    pc.onGatheringStateChange((state) => {
+      const narrowed = GATHERING_STATES[state];
+      if (narrowed) deliver({ type: 'stack.gathering_state', state: narrowed });
+    });
+    pc.onSignalingStateChange((state) => deliver({ type: 'stack.signaling_state', state: String(state) }));
+    pc.onLocalCandidate((candidate, mid) => deliver({ type: 'stack.local_candidate', mid: String(mid ?? ''), candidate: String(candidate) }));
+    pc.onDataChannel((dc) => {
+      const channel = new NodeDataChannelChannel(dc);
+      deliver({ type: 'stack.data_channel', channel });
+    });
+  }
+
+  createOffer(): StackResult<string> {
+    const state = this.nativeSignaling();
+    if (state !== 'stable' && state !== 'have-local-offer') {
+      return fail(GodotError.ERR_UNAVAILABLE, `the stack cannot make an offer in its signaling state ${state}`);
+    }
+    return this.generate('offer');
+  }
+
+  createAnswer(): StackResult<string> {
+    const state = this.nativeSignaling();
+    if (state !== 'have-remote-offer') {
+      return fail(GodotError.ERR_UNAVAILABLE, `the stack cannot make an answer in its signaling state ${state}`);
+    }
+    return this.generate('answer');
+  }
+
+  setRemoteDescription(type: 'offer' | 'answer', sdp: string): StackResult {
+    try {
+      this.pc.setRemoteDescription(sdp, type);
+      return OK(undefined);
+    } catch (error) {
+      return fail(GodotError.ERR_INVALID_DATA, `the stack rejected the remote ${type}: ${messageOf(error)}`);
+    }
+  }
+
+  rollbackLocalOffer(): StackResult {
+    const state = this.nativeSignaling();
+    if (state === 'stable') return OK(undefined);
+    if (state !== 'have-local-offer') {
+      return fail(GodotError.ERR_UNAVAILABLE, `the stack cannot roll back in its signaling state ${state}`);
+    }
+    try {
+      this.pc.setLocalDescription('rollback');
+      return OK(undefined);
+    } catch (error) {
+      return fail(GodotError.FAILED, `the stack could not roll back: ${messageOf(error)}`);
+    }
+  }
+
+  addIceCandidate(mid: string, candidate: string): StackResult {
+    try {
+      this.pc.addRemoteCandidate(candidate, mid);
+      return OK(undefined);
+    } catch (error) {
+      return fail(GodotError.ERR_INVALID_DATA, `the stack rejected the candidate: ${messageOf(error)}`);
+    }
+  }
+
+  createDataChannel(label: string, options: ChannelOptions): StackResult<DataChannelExtension> {
+    try {
+      const dc = this.pc.createDataChannel(label, {
+        protocol: options.protocol,
+        negotiated: options.negotiated,
+        ...(options.negotiated ? { id: options.id } : {}),
+        unordered: !options.ordered,
+        ...(options.maxRetransmits >= 0 ? { maxRetransmits: options.maxRetransmits } : {}),
+        ...(options.maxPacketLifeTime >= 0 ? { maxPacketLifeTime: options.maxPacketLifeTime } : {}),
+      });
+      return OK(new NodeDataChannelChannel(dc));
+    } catch (error) {
+      return fail(GodotError.FAILED, `the stack could not create the channel: ${messageOf(error)}`);
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.pc.close();
+    } catch (error) {
+      console.error('webrtc-statecharts: closing a native connection threw', error);
+    }
+  }
+
+  private nativeSignaling(): string {
+    try {
+      return this.pc.signalingState();
+    } catch {
+      return 'unknown';
+    }
+  }
+
+  private generate(type: 'offer' | 'answer'): StackResult<string> {
+    try {
+      this.pc.setLocalDescription(type);
+      const description = this.pc.localDescription();
+      if (!description || typeof description.sdp !== 'string') return fail(GodotError.FAILED, `the stack made no ${type}`);
+      return OK(description.sdp);
+    } catch (error) {
+      return fail(GodotError.FAILED, `the stack could not make an ${type}: ${messageOf(error)}`);
+    }
+  }
+}
+
+class NodeDataChannelChannel implements DataChannelExtension {
+  readonly label: string;
+  readonly protocol: string;
+  private handlers: ChannelHandlers | null = null;
+  private knownId = -1;
+  private early: Array<ChannelEvent | { type: 'message'; data: Uint8Array; isString: boolean }> = [];
+
+  constructor(private readonly dc: DataChannel) {
+    lifetimes.channelOpened(dc);
+    this.id();
+    this.label = safe(() => dc.getLabel(), '');
+    this.protocol = safe(() => dc.getProtocol(), '');
+    dc.onOpen(() => {
+      this.id();
+      this.event({ type: 'stack.open' });
+    });
+    dc.onClosed(() => {
+      this.event({ type: 'stack.closed' });
+      lifetimes.channelClosed(dc);
+    });
+    dc.onError((message) => this.event({ type: 'stack.error', message: String(message) }));
+    dc.onMessage((message) => {
+      const isString = typeof message === 'string';
+      const data = isString
+        ? Buffer.from(message, 'utf8')
+        : message instanceof ArrayBuffer
+          ? new Uint8Array(message)
+          : new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
+      if (this.handlers) {
+        try {
+          this.handlers.onMessage(data, isString);
+        } catch (error) {
+          console.error('webrtc-statecharts: a message handler threw', error);
+        }
+      } else {
+        this.early.push({ type: 'message', data, isString });
+      }
+    });
+  }
+
+  /** The stack forgets the id once the channel closes; Godot's getter keeps answering, so the last known one is kept. */
+  id(): number {
+    if (this.knownId >= 0) return this.knownId;
+    const id = safe(() => this.dc.getId(), -1);
+    if (id >= 0 && id < 65535) this.knownId = id;
+    return this.knownId;
+  }
+
+  isOpen(): boolean {
+    return safe(() => this.dc.isOpen(), false);
+  }
+
+  send(data: Uint8Array | string): StackResult {
+    try {
+      if (typeof data === 'string') this.dc.sendMessage(data);
+      else this.dc.sendMessageBinary(data);
+      return OK(undefined);
+    } catch (error) {
+      return fail(GodotError.FAILED, `the stack could not send: ${messageOf(error)}`);
+    }
+  }
+
+  bufferedAmount(): number {
+    return safe(() => this.dc.bufferedAmount(), 0);
+  }
+
+  maxMessageSize(): number {
+    return safe(() => this.dc.maxMessageSize(), 65536);
+  }
+
+  close(): void {
+    safe(() => this.dc.close(), undefined);
+  }
+
+  attach(handlers: ChannelHandlers): void {
+    this.handlers = handlers;
+    const early = this.early;
+    this.early = [];
+    for (const item of early) {
+      if (item.type === 'message') handlers.onMessage(item.data, item.isString);
+      else handlers.onEvent(item);
+    }
+  }
+
+  private event(event: ChannelEvent): void {
+    if (!this.handlers) {
+      this.early.push(event);
+      return;
+    }
+    try {
+      this.handlers.onEvent(event);
+    } catch (error) {
+      console.error('webrtc-statecharts: a channel event handler threw', error);
+    }
+  }
+}
+
+function safe<T>(read: () => T, fallback: T): T {
+  try {
+    return read();
+  } catch {
+    return fallback;
+  }
+}

@@ -1,0 +1,271 @@
+import { createActor, type Actor } from 'xstate';
+import { ChannelState, GodotError, WriteMode, errorName } from '../godot/constants.js';
+import { dataChannelMachine, type DataChannelStateName } from '../machines/data-channel.js';
+import { explainRefusal } from '../machines/explain.js';
+import type { DataChannelEvent } from '../machines/events.js';
+import type { ChannelEvent, DataChannelExtension } from '../adapters/extension.js';
+import type { Recorder } from '../records/recorder.js';
+import type { ChannelOptions } from './channel-options.js';
+import { PacketQueue } from './packet-queue.js';
+import { describe } from './arguments.js';
+
+const STATE_VALUES: Record<DataChannelStateName, ChannelState> = {
+  connecting: ChannelState.STATE_CONNECTING,
+  open: ChannelState.STATE_OPEN,
+  closing: ChannelState.STATE_CLOSING,
+  closed: ChannelState.STATE_CLOSED,
+};
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const EMPTY = new Uint8Array(0);
+
+/** What the creating end knows of a channel; the receiving end of an in-band channel knows less. */
+export interface ChannelDescription {
+  label: string;
+  protocol: string;
+  negotiated: boolean;
+  ordered: boolean;
+  maxRetransmits: number;
+  maxPacketLifeTime: number;
+}
+
+/**
+ * Godot's `WebRTCDataChannel` (a PacketPeer). Its life is a `dataChannelMachine`; packets go
+ * straight from the stack's callback into the receive queue and from `put_packet` to the stack.
+ */
+export class WebRTCDataChannel {
+  static readonly STATE_CONNECTING = ChannelState.STATE_CONNECTING;
+  static readonly STATE_OPEN = ChannelState.STATE_OPEN;
+  static readonly STATE_CLOSING = ChannelState.STATE_CLOSING;
+  static readonly STATE_CLOSED = ChannelState.STATE_CLOSED;
+  static readonly WRITE_MODE_TEXT = WriteMode.WRITE_MODE_TEXT;
+  static readonly WRITE_MODE_BINARY = WriteMode.WRITE_MODE_BINARY;
+
+  /** The channel's lifecycle actor, for inspection. */
+  readonly actor: Actor<typeof dataChannelMachine>;
+  private state: DataChannelStateName = 'connecting';
+  private readonly received = new PacketQueue();
+  private writeMode: WriteMode = WriteMode.WRITE_MODE_BINARY;
+  private lastWasString = false;
+  private packetError: GodotError = GodotError.OK;
+
+  /** @internal Built by WebRTCPeerConnection. */
+  constructor(
+    private readonly stack: DataChannelExtension,
+    private readonly description: ChannelDescription,
+    private readonly connectionId: string,
+    private readonly recorder: Recorder,
+  ) {
+    this.actor = createActor(dataChannelMachine);
+    this.actor.subscribe({
+      next: (snapshot) => {
+        this.state = snapshot.value as DataChannelStateName;
+      },
+      error: (error) => console.error('webrtc-statecharts: data channel machine stopped', error),
+    });
+    this.actor.start();
+    stack.attach({
+      onEvent: (event) => this.onStackEvent(event),
+      onMessage: (data, isString) => this.received.push(data, isString),
+    });
+    if (stack.isOpen()) this.onStackEvent({ type: 'stack.open' });
+  }
+
+  // ---- PacketPeer
+
+  /** Sends one packet: bytes in WRITE_MODE_BINARY, their UTF-8 text in WRITE_MODE_TEXT. */
+  put_packet(buffer: Uint8Array): GodotError {
+    if (!(buffer instanceof Uint8Array)) {
+      return this.refuseArgument('put_packet', `buffer must be a Uint8Array (PackedByteArray), not ${describe(buffer)}`);
+    }
+    if (this.state !== 'open') return this.refuseByMachine('put_packet', { type: 'put_packet' });
+    const text = this.writeMode === WriteMode.WRITE_MODE_TEXT;
+    if (buffer.byteLength === 0) return GodotError.OK;
+    const limit = this.stack.maxMessageSize();
+    if (buffer.byteLength > limit) {
+      return this.refuseArgument('put_packet', `the packet is ${buffer.byteLength} bytes, more than the ${limit} bytes the remote end accepts`);
+    }
+    let message: Uint8Array | string = buffer;
+    if (text) {
+      const decoded = decodeUtf8(buffer);
+      if (decoded === null) {
+        return this.refuse('put_packet', GodotError.ERR_INVALID_DATA, 'arguments', 'WRITE_MODE_TEXT sends UTF-8 text, and this packet is not valid UTF-8');
+      }
+      message = decoded;
+    }
+    const sent = this.stack.send(message);
+    if (sent.code !== GodotError.OK) return this.refuse('put_packet', sent.code, 'dataChannel', (sent as { reason: string }).reason);
+    return GodotError.OK;
+  }
+
+  /** The oldest received packet; an empty one (and `get_packet_error()` ERR_UNAVAILABLE) when there is none. */
+  get_packet(): Uint8Array {
+    const packet = this.received.shift();
+    if (!packet) {
+      this.packetError = GodotError.ERR_UNAVAILABLE;
+      this.refuse('get_packet', GodotError.ERR_UNAVAILABLE, 'dataChannel', 'no packet is available');
+      return EMPTY;
+    }
+    this.packetError = GodotError.OK;
+    this.lastWasString = packet.isString;
+    return packet.data;
+  }
+
+  get_packet_error(): GodotError {
+    return this.packetError;
+  }
+
+  get_available_packet_count(): number {
+    return this.received.length;
+  }
+
+  // ---- WebRTCDataChannel
+
+  /** Whether the last packet `get_packet` returned was sent as a string. */
+  was_string_packet(): boolean {
+    return this.lastWasString;
+  }
+
+  set_write_mode(mode: WriteMode): void {
+    if (mode !== WriteMode.WRITE_MODE_TEXT && mode !== WriteMode.WRITE_MODE_BINARY) {
+      this.refuseArgument('set_write_mode', `write mode must be WRITE_MODE_TEXT (0) or WRITE_MODE_BINARY (1), not ${describe(mode)}`);
+      return;
+    }
+    this.writeMode = mode;
+  }
+
+  get_write_mode(): WriteMode {
+    return this.writeMode;
+  }
+
+  /** Received packets stay readable; Godot's poll has nothing else to do here either. */
+  poll(): GodotError {
+    return GodotError.OK;
+  }
+
+  close(): void {
+    if (!this.actor.getSnapshot().can({ type: 'close' })) {
+      this.refuseByMachine('close', { type: 'close' });
+      return;
+    }
+    this.actor.send({ type: 'close' });
+    this.stack.close();
+  }
+
+  get_ready_state(): ChannelState {
+    return STATE_VALUES[this.state];
+  }
+
+  get_label(): string {
+    return this.description.label;
+  }
+
+  get_protocol(): string {
+    return this.description.protocol;
+  }
+
+  is_negotiated(): boolean {
+    return this.description.negotiated;
+  }
+
+  is_ordered(): boolean {
+    return this.description.ordered;
+  }
+
+  get_id(): number {
+    return this.stack.id();
+  }
+
+  get_max_retransmits(): number {
+    return this.description.maxRetransmits;
+  }
+
+  get_max_packet_life_time(): number {
+    return this.description.maxPacketLifeTime;
+  }
+
+  get_buffered_amount(): number {
+    return this.state === 'open' ? this.stack.bufferedAmount() : 0;
+  }
+
+  /** Not Godot: the most a `put_packet` may carry on this channel (the remote's max-message-size). */
+  get_max_packet_size(): number {
+    return this.stack.maxMessageSize();
+  }
+
+  // ---- internal
+
+  /** @internal The owning connection closed or was re-initialized. */
+  peerClosed(): void {
+    if (this.state === 'closed') return;
+    this.actor.send({ type: 'peer_closed' });
+    this.stack.close();
+  }
+
+  private onStackEvent(event: ChannelEvent): void {
+    const snapshot = this.actor.getSnapshot();
+    if (!snapshot.can(event)) {
+      this.recorder.add({
+        kind: 'stack_anomaly',
+        time: Date.now(),
+        connection: this.connectionId,
+        channel: this.name(),
+        machine: 'dataChannel',
+        state: this.state,
+        event: event.type,
+        reason: explainRefusal(dataChannelMachine, snapshot, event),
+      });
+      return;
+    }
+    if (event.type === 'stack.error') {
+      this.recorder.add({
+        kind: 'stack_error',
+        time: Date.now(),
+        connection: this.connectionId,
+        channel: this.name(),
+        method: 'stack.error',
+        code: GodotError.FAILED,
+        codeName: 'FAILED',
+        reason: event.message,
+      });
+    }
+    this.actor.send(event);
+  }
+
+  private name(): string {
+    return `${this.description.label}#${this.stack.id()}`;
+  }
+
+  private refuseByMachine(method: string, event: DataChannelEvent): GodotError {
+    return this.refuse(method, GodotError.ERR_UNAVAILABLE, 'dataChannel', explainRefusal(dataChannelMachine, this.actor.getSnapshot(), event));
+  }
+
+  private refuseArgument(method: string, reason: string): GodotError {
+    return this.refuse(method, GodotError.ERR_INVALID_PARAMETER, 'arguments', reason);
+  }
+
+  private refuse(method: string, code: GodotError, machine: 'dataChannel' | 'arguments', reason: string): GodotError {
+    this.recorder.add({
+      kind: 'refusal',
+      time: Date.now(),
+      connection: this.connectionId,
+      channel: this.name(),
+      method,
+      machine,
+      state: this.state,
+      states: { dataChannel: this.state },
+      code,
+      codeName: errorName(code),
+      reason,
+    });
+    return code;
+  }
+}
+
+function decodeUtf8(bytes: Uint8Array): string | null {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}

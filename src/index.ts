@@ -1,0 +1,35 @@
+/**
+ * webrtc-statecharts: Godot's WebRTCPeerConnection and WebRTCDataChannel for Node.js, with
+ * signaling, ICE gathering, connection and data-channel lifecycles as xstate v5 machines.
+ *
+ * @example
+ * ```ts
+ * import { WebRTCPeerConnection, GodotError } from 'webrtc-statecharts';
+ * const pc = new WebRTCPeerConnection();
+ * const chat = pc.create_data_channel('chat', { negotiated: true, id: 1 });
+ * pc.session_description_created.connect((type, sdp) => pc.set_local_description(type, sdp));
+ * if (pc.create_offer() !== GodotError.OK) console.log(pc.get_records().at(-1)?.reason);
+ * setInterval(() => pc.poll(), 16);
+ * ```
+ */
+export { WebRTCPeerConnection } from './api/peer-connection.js';
+export { WebRTCDataChannel } from './api/data-channel.js';
+export { GodotError, ConnectionState, GatheringState, SignalingState, ChannelState, WriteMode, errorName } from './godot/constants.js';
+export { Signal } from './godot/signal.js';
+export { observeRecords } from './records/recorder.js';
+export type { ConnectionRecord, RefusalRecord, StackAnomalyRecord, StackErrorRecord, MachineName } from './records/record.js';
+export { registerExtension, type ExtensionName } from './api/extension-registry.js';
+export type {
+  WebRTCPeerConnectionExtension,
+  DataChannelExtension,
+  ExtensionFactory,
+  StackEvent,
+  StackEventSink,
+  StackResult,
+  ChannelEvent,
+  ChannelHandlers,
+} from './adapters/extension.js';
+export { nodeDataChannelExtension, createNodeDataChannelExtension, type NodeDataChannelOptions } from './adapters/node-datachannel.js';
+export type { ChannelOptions } from './api/channel-options.js';
+export type { PeerConfiguration, IceServerConfig } from './api/configuration.js';
+export * as machines from './machines/index.js';

@@ -1,0 +1,40 @@
+/**
+ * Every event the machines know, in one place.
+ * Method events carry the Godot method's name; `stack.*` events come from the adapter,
+ * already narrowed to these types.
+ */
+export type SdpType = 'offer' | 'answer' | 'pranswer' | 'rollback';
+export const SDP_TYPES: readonly SdpType[] = ['offer', 'answer', 'pranswer', 'rollback'];
+
+export type NativeConnectionState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
+export type NativeGatheringState = 'new' | 'gathering' | 'complete';
+
+/** Methods every machine of a connection takes: they reset or end its life. */
+export type LifecycleEvent = { type: 'initialize' } | { type: 'close' };
+
+export type SignalingEvent =
+  | LifecycleEvent
+  | { type: 'create_data_channel' }
+  | { type: 'create_offer' }
+  | { type: 'set_local_description'; sdpType: SdpType }
+  | { type: 'set_remote_description'; sdpType: SdpType }
+  | { type: 'add_ice_candidate' };
+
+export type ConnectionEvent =
+  | LifecycleEvent
+  | { type: 'stack.connection_state'; state: NativeConnectionState };
+
+export type GatheringEvent =
+  | { type: 'initialize' }
+  | { type: 'stack.gathering_state'; state: NativeGatheringState };
+
+export type DataChannelEvent =
+  | { type: 'put_packet' }
+  | { type: 'close' }
+  | { type: 'stack.open' }
+  | { type: 'stack.closed' }
+  | { type: 'stack.error'; message: string }
+  /** The peer connection that owns the channel was closed or re-initialized. */
+  | { type: 'peer_closed' };
+
+export type AnyMachineEvent = SignalingEvent | ConnectionEvent | GatheringEvent | DataChannelEvent;

@@ -1,0 +1,10 @@
+export { signalingMachine, signalingGuardReasons, canApplyCandidates } from './signaling.js';
+export type { SignalingContext, SignalingStateName } from './signaling.js';
+export { connectionMachine } from './connection.js';
+export type { ConnectionStateName } from './connection.js';
+export { gatheringMachine } from './gathering.js';
+export type { GatheringStateName } from './gathering.js';
+export { dataChannelMachine } from './data-channel.js';
+export type { DataChannelStateName } from './data-channel.js';
+export { explainRefusal, stateName } from './explain.js';
+export * from './events.js';
