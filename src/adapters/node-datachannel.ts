@@ -21,11 +21,14 @@ import { NativeLifetimes } from './native-lifetimes.js';
  *
  * The hazards it absorbs (see the stack notes): every native call is in try/catch; the calls
  * that abort the process on a wrong signaling state (`setLocalDescription`) are made only after
- * checking the native signaling state; nothing thrown ever leaves a native callback; every
- * native channel stays referenced until its `onClosed`; and every connection has a state
- * handler, so that closed connections let the process exit.
+ * checking the native signaling state; nothing thrown ever leaves a native callback, and no
+ * native method is called from inside one (a getter called there can abort); every native
+ * channel stays referenced until its `onClosed`; every connection has a state handler, and one
+ * the remote end closed is closed here too, so that the process exits by itself once its
+ * connections are closed. `cleanup()` is never called: it is not needed for a clean exit, and it
+ * can block for 10 s or crash.
  */
-const lifetimes = new NativeLifetimes(() => nodeDataChannel.cleanup());
+export const nativeLifetimes = new NativeLifetimes();
 
 const OK = <T>(value: T): StackResult<T> => ({ code: GodotError.OK, value });
 const fail = (code: GodotError, reason: string): StackResult<never> => ({ code, reason });
@@ -107,7 +110,7 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
     private readonly pc: PeerConnection,
     sink: StackEventSink,
   ) {
-    lifetimes.connectionOpened(pc);
+    nativeLifetimes.connectionOpened(pc);
     const deliver = (event: StackEvent) => {
       try {
         sink(event);
@@ -117,7 +120,11 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
     };
     // Registered first and always: the connection holds the event loop until this reports closed.
     pc.onStateChange((state) => {
-      if (state === 'closed') lifetimes.connectionClosed(pc);
+      if (state === 'closed') {
+        nativeLifetimes.connectionClosed(pc);
+        // Closed by the remote end: the native connection holds the event loop until close().
+        setImmediate(() => this.close());
+      }
       const narrowed = CONNECTION_STATES[state];
       if (narrowed) deliver({ type: 'stack.connection_state', state: narrowed });
     });
@@ -232,10 +239,13 @@ class NodeDataChannelChannel implements DataChannelExtension {
   readonly protocol: string;
   private handlers: ChannelHandlers | null = null;
   private knownId = -1;
+  private knownMaxMessageSize = 65536;
+  /** Closed by us or by the stack: from then on no native getter is called (some abort in callbacks). */
+  private gone = false;
   private early: Array<ChannelEvent | { type: 'message'; data: Uint8Array; isString: boolean }> = [];
 
   constructor(private readonly dc: DataChannel) {
-    lifetimes.channelOpened(dc);
+    nativeLifetimes.channelOpened(dc);
     this.id();
     this.label = safe(() => dc.getLabel(), '');
     this.protocol = safe(() => dc.getProtocol(), '');
@@ -244,8 +254,9 @@ class NodeDataChannelChannel implements DataChannelExtension {
       this.event({ type: 'stack.open' });
     });
     dc.onClosed(() => {
+      this.gone = true;
       this.event({ type: 'stack.closed' });
-      lifetimes.channelClosed(dc);
+      nativeLifetimes.channelClosed(dc);
     });
     dc.onError((message) => this.event({ type: 'stack.error', message: String(message) }));
     dc.onMessage((message) => {
@@ -269,17 +280,18 @@ class NodeDataChannelChannel implements DataChannelExtension {
 
   /** The stack forgets the id once the channel closes; Godot's getter keeps answering, so the last known one is kept. */
   id(): number {
-    if (this.knownId >= 0) return this.knownId;
+    if (this.knownId >= 0 || this.gone) return this.knownId;
     const id = safe(() => this.dc.getId(), -1);
     if (id >= 0 && id < 65535) this.knownId = id;
     return this.knownId;
   }
 
   isOpen(): boolean {
-    return safe(() => this.dc.isOpen(), false);
+    return !this.gone && safe(() => this.dc.isOpen(), false);
   }
 
   send(data: Uint8Array | string): StackResult {
+    if (this.gone) return fail(GodotError.ERR_UNAVAILABLE, 'the channel is closed');
     try {
       if (typeof data === 'string') this.dc.sendMessage(data);
       else this.dc.sendMessageBinary(data);
@@ -290,14 +302,18 @@ class NodeDataChannelChannel implements DataChannelExtension {
   }
 
   bufferedAmount(): number {
-    return safe(() => this.dc.bufferedAmount(), 0);
+    return this.gone ? 0 : safe(() => this.dc.bufferedAmount(), 0);
   }
 
+  /** Before the connection is up the stack says 65536 (the size when the remote says nothing). */
   maxMessageSize(): number {
-    return safe(() => this.dc.maxMessageSize(), 65536);
+    if (!this.gone) this.knownMaxMessageSize = safe(() => this.dc.maxMessageSize(), this.knownMaxMessageSize) || this.knownMaxMessageSize;
+    return this.knownMaxMessageSize;
   }
 
   close(): void {
+    if (this.gone) return;
+    this.gone = true;
     safe(() => this.dc.close(), undefined);
   }
 

@@ -39,6 +39,9 @@ export function parseConfiguration(configuration: unknown): Check<PeerConfigurat
     for (const url of urls) {
       const parsed = parseIceUrl(url);
       if (!parsed.ok) return bad(`iceServers[${index}]: ${parsed.reason}`);
+      if (parsed.value.scheme.startsWith('turn') && (typeof entry.username !== 'string' || typeof entry.credential !== 'string')) {
+        return bad(`iceServers[${index}]: a TURN server needs both "username" and "credential"`);
+      }
       const server: IceServerConfig = { ...parsed.value };
       if (typeof entry.username === 'string') server.username = entry.username;
       if (typeof entry.credential === 'string') server.credential = entry.credential;

@@ -68,7 +68,6 @@ export class WebRTCDataChannel {
       onEvent: (event) => this.onStackEvent(event),
       onMessage: (data, isString) => this.received.push(data, isString),
     });
-    if (stack.isOpen()) this.onStackEvent({ type: 'stack.open' });
   }
 
   // ---- PacketPeer

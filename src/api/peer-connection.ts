@@ -96,6 +96,7 @@ export class WebRTCPeerConnection {
   private heldCandidates: Array<{ mid: string; candidate: string }> = [];
   private generatedSdp: string | null = null;
   private localMids: string[] = [];
+  private remoteMids: string[] = [];
 
   constructor(options: { id?: string } = {}) {
     this.id = options.id ?? `pc-${nextConnectionNumber++}`;
@@ -127,6 +128,7 @@ export class WebRTCPeerConnection {
     this.negotiatedIds.clear();
     this.generatedSdp = null;
     this.localMids = [];
+    this.remoteMids = [];
     for (const actor of this.actors()) actor.send({ type: 'initialize' });
     return GodotError.OK;
   }
@@ -202,6 +204,7 @@ export class WebRTCPeerConnection {
     const refused = this.refusal('set_remote_description', event);
     if (refused !== null) return refused;
     const stack = this.stack!;
+    if (sdpType === 'offer' || sdpType === 'answer') this.remoteMids = mediaIds(sdp);
     if (sdpType === 'offer') {
       const applied = stack.setRemoteDescription('offer', sdp);
       if (applied.code !== GodotError.OK) return this.refuse('set_remote_description', applied.code, 'signaling', reasonOf(applied));
@@ -240,7 +243,7 @@ export class WebRTCPeerConnection {
       this.heldCandidates.push({ mid: media, candidate: candidate.value });
       return GodotError.OK;
     }
-    const applied = this.stack!.addIceCandidate(media, candidate.value);
+    const applied = this.applyCandidate(media, candidate.value);
     if (applied.code !== GodotError.OK) return this.refuse('add_ice_candidate', applied.code, 'arguments', reasonOf(applied));
     return GodotError.OK;
   }
@@ -300,6 +303,8 @@ export class WebRTCPeerConnection {
     switch (event.type) {
       case 'stack.connection_state':
         this.sendStackEvent('connection', this.connection as unknown as Actor<AnyStateMachine>, connectionMachine, event);
+        // The remote end closed the connection: Godot then reads SIGNALING_STATE_CLOSED too.
+        if (event.state === 'closed' && this.signaling.getSnapshot().can({ type: 'close' })) this.signaling.send({ type: 'close' });
         return;
       case 'stack.gathering_state':
         this.sendStackEvent('gathering', this.gathering as unknown as Actor<AnyStateMachine>, gatheringMachine, event);
@@ -356,7 +361,7 @@ export class WebRTCPeerConnection {
     const held = this.heldCandidates;
     this.heldCandidates = [];
     for (const { mid, candidate } of held) {
-      const applied = this.stack!.addIceCandidate(mid, candidate);
+      const applied = this.applyCandidate(mid, candidate);
       if (applied.code !== GodotError.OK) {
         this.recorder.add({
           kind: 'stack_error',
@@ -369,6 +374,14 @@ export class WebRTCPeerConnection {
         });
       }
     }
+  }
+
+  /** libdatachannel silently takes a candidate for a mid the remote description does not have; we do not. */
+  private applyCandidate(mid: string, candidate: string): { code: GodotError; reason?: string } {
+    if (mid !== '' && !this.remoteMids.includes(mid)) {
+      return { code: GodotError.ERR_INVALID_DATA, reason: `the remote description has no media section with mid ${JSON.stringify(mid.slice(0, 40))} (it has ${this.remoteMids.map((m) => JSON.stringify(m)).join(', ')})` };
+    }
+    return this.stack!.addIceCandidate(mid, candidate);
   }
 
   private shutDownStack(): void {

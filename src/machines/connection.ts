@@ -3,9 +3,10 @@ import type { ConnectionEvent, NativeConnectionState } from './events.js';
 
 /**
  * The peer connection's transport state (Godot's ConnectionState), driven by the stack's
- * state callbacks; `close` and `initialize` are the only methods it takes, and both are
- * allowed everywhere. A stack report that this table does not allow (say, `connected` while
- * new) is refused like a wrong call and recorded, so an audit shows the stack misbehaving.
+ * state callbacks; `close` and `initialize` are the only methods it takes. `close` is allowed
+ * in every state but closed; the stack reports `closed` by itself when the remote end closes.
+ * A stack report that this table does not allow (say, `connected` while new) is not taken and
+ * is recorded, so an audit shows the stack misbehaving.
  */
 export type ConnectionStateName = NativeConnectionState;
 
@@ -33,31 +34,31 @@ export const connectionMachine = setup({
   states: {
     new: {
       on: {
-        'stack.connection_state': goesTo('connecting', 'connected', 'failed'),
+        'stack.connection_state': goesTo('connecting', 'connected', 'failed', 'closed'),
         close: 'closed',
       },
     },
     connecting: {
       on: {
-        'stack.connection_state': goesTo('connected', 'disconnected', 'failed'),
+        'stack.connection_state': goesTo('connected', 'disconnected', 'failed', 'closed'),
         close: 'closed',
       },
     },
     connected: {
       on: {
-        'stack.connection_state': goesTo('disconnected', 'failed', 'connecting'),
+        'stack.connection_state': goesTo('disconnected', 'failed', 'connecting', 'closed'),
         close: 'closed',
       },
     },
     disconnected: {
       on: {
-        'stack.connection_state': goesTo('connecting', 'connected', 'failed'),
+        'stack.connection_state': goesTo('connecting', 'connected', 'failed', 'closed'),
         close: 'closed',
       },
     },
     failed: {
       on: {
-        'stack.connection_state': goesTo('disconnected'),
+        'stack.connection_state': goesTo('disconnected', 'closed'),
         close: 'closed',
       },
     },

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { ChannelState, ConnectionState, GatheringState, SignalingState, WebRTCPeerConnection } from '../src/index.js';
+import { decode, encode, peer, pollUntil, wire } from './support/loopback.js';
+
+describe("the docs' minimal example", () => {
+  it('connects two peers over a negotiated "chat" channel and each reads the other\'s UTF-8 message', async () => {
+    const p1 = peer();
+    const p2 = peer();
+    const ch1 = p1.create_data_channel('chat', { id: 1, negotiated: true })!;
+    const ch2 = p2.create_data_channel('chat', { id: 1, negotiated: true })!;
+    expect(ch1).not.toBeNull();
+    expect(ch2).not.toBeNull();
+    wire(p1, p2);
+    expect(p1.create_offer()).toBe(0);
+
+    const received: Record<string, string> = {};
+    let sent = false;
+    await pollUntil([p1, p2], () => {
+      if (!sent && ch1.get_ready_state() === ChannelState.STATE_OPEN && ch2.get_ready_state() === ChannelState.STATE_OPEN) {
+        expect(ch1.put_packet(encode('Hi from P1 ✓'))).toBe(0);
+        expect(ch2.put_packet(encode('Hi from P2 ✓'))).toBe(0);
+        sent = true;
+      }
+      if (ch1.get_available_packet_count() > 0) received.p1 = decode(ch1.get_packet());
+      if (ch2.get_available_packet_count() > 0) received.p2 = decode(ch2.get_packet());
+      return received.p1 !== undefined && received.p2 !== undefined;
+    });
+
+    expect(received).toEqual({ p1: 'Hi from P2 ✓', p2: 'Hi from P1 ✓' });
+    for (const pc of [p1, p2]) {
+      expect(pc.get_connection_state()).toBe(ConnectionState.STATE_CONNECTED);
+      expect(pc.get_signaling_state()).toBe(SignalingState.SIGNALING_STATE_STABLE);
+      expect(pc.get_gathering_state()).toBe(GatheringState.GATHERING_STATE_COMPLETE);
+    }
+    expect(p1.get_records().filter((r) => r.kind === 'refusal')).toEqual([]);
+    expect(p2.get_records().filter((r) => r.kind === 'refusal')).toEqual([]);
+  });
+
+  it('emits nothing until poll(), then the signals in the order the stack reported them', async () => {
+    const p1 = peer();
+    p1.create_data_channel('chat', { id: 1, negotiated: true });
+    const seen: string[] = [];
+    p1.session_description_created.connect((type) => seen.push(`description:${type}`));
+    p1.ice_candidate_created.connect((media, index, name) => {
+      expect(media).toBe('0');
+      expect(index).toBe(0);
+      expect(name.startsWith('candidate:')).toBe(true);
+      seen.push('candidate');
+    });
+    p1.create_offer();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(seen).toEqual([]);
+    expect(p1.get_gathering_state()).toBe(WebRTCPeerConnection.GATHERING_STATE_COMPLETE);
+    p1.poll();
+    expect(seen[0]).toBe('description:offer');
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen.slice(1).every((s) => s === 'candidate')).toBe(true);
+  });
+});

@@ -1,0 +1,77 @@
+import { afterEach } from 'vitest';
+import {
+  WebRTCPeerConnection,
+  WebRTCDataChannel,
+  createNodeDataChannelExtension,
+  type ConnectionRecord,
+} from '../../src/index.js';
+
+/** Tests gather candidates on 127.0.0.1 only: every byte stays on loopback. */
+export const loopbackExtension = createNodeDataChannelExtension({ name: 'node-datachannel-loopback', bindAddress: '127.0.0.1' });
+WebRTCPeerConnection.set_default_extension(loopbackExtension);
+
+const open = new Set<WebRTCPeerConnection>();
+
+/** A connection that is closed after the test. */
+export function peer(): WebRTCPeerConnection {
+  const pc = new WebRTCPeerConnection();
+  open.add(pc);
+  return pc;
+}
+
+afterEach(() => {
+  for (const pc of open) {
+    if (pc.get_connection_state() !== WebRTCPeerConnection.STATE_CLOSED) pc.close();
+  }
+  open.clear();
+});
+
+/** The docs' wiring: each side's signals to its own set_local_description and the other's methods. */
+export function wire(a: WebRTCPeerConnection, b: WebRTCPeerConnection): void {
+  for (const [self, other] of [
+    [a, b],
+    [b, a],
+  ] as const) {
+    self.session_description_created.connect((type, sdp) => self.set_local_description(type, sdp));
+    self.session_description_created.connect((type, sdp) => other.set_remote_description(type, sdp));
+    self.ice_candidate_created.connect((media, index, name) => other.add_ice_candidate(media, index, name));
+  }
+}
+
+/** Polls the connections every few ms until `done()` holds; rejects after `timeoutMs`. */
+export function pollUntil(peers: WebRTCPeerConnection[], done: () => boolean, timeoutMs = 5000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const tick = () => {
+      for (const pc of peers) pc.poll();
+      if (done()) return resolve();
+      if (Date.now() - started > timeoutMs) return reject(new Error(`condition not met within ${timeoutMs} ms`));
+      setTimeout(tick, 2);
+    };
+    tick();
+  });
+}
+
+/** Two wired connections with a negotiated channel each, connected and open (the docs' minimal example). */
+export async function connectedPair(options: Record<string, unknown> = { negotiated: true, id: 1 }) {
+  const p1 = peer();
+  const p2 = peer();
+  const ch1 = p1.create_data_channel('chat', options)!;
+  const ch2 = p2.create_data_channel('chat', options)!;
+  wire(p1, p2);
+  p1.create_offer();
+  await pollUntil([p1, p2], () => bothOpen(ch1, ch2));
+  return { p1, p2, ch1, ch2 };
+}
+
+export function bothOpen(a: WebRTCDataChannel, b: WebRTCDataChannel): boolean {
+  return a.get_ready_state() === WebRTCDataChannel.STATE_OPEN && b.get_ready_state() === WebRTCDataChannel.STATE_OPEN;
+}
+
+export const encode = (text: string) => new TextEncoder().encode(text);
+export const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+/** The last record a connection made. */
+export function lastRecord(pc: WebRTCPeerConnection): ConnectionRecord | undefined {
+  return pc.get_records().at(-1);
+}
