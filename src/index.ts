@@ -17,7 +17,7 @@ export { WebRTCDataChannel } from './api/data-channel.js';
 export { GodotError, ConnectionState, GatheringState, SignalingState, ChannelState, WriteMode, errorName } from './godot/constants.js';
 export { Signal } from './godot/signal.js';
 export { observeRecords } from './records/recorder.js';
-export type { ConnectionRecord, RefusalRecord, StackAnomalyRecord, StackErrorRecord, MachineName } from './records/record.js';
+export type { ConnectionRecord, TransitionRecord, RefusalRecord, StackAnomalyRecord, StackErrorRecord, MachineName, RecordBase } from './records/record.js';
 export { registerExtension, type ExtensionName } from './api/extension-registry.js';
 export type {
   WebRTCPeerConnectionExtension,

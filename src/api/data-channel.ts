@@ -1,8 +1,7 @@
-import { createActor, type Actor } from 'xstate';
 import { ChannelState, GodotError, WriteMode, errorName } from '../godot/constants.js';
 import { dataChannelMachine, type DataChannelStateName } from '../machines/data-channel.js';
-import { explainRefusal } from '../machines/explain.js';
 import type { DataChannelEvent } from '../machines/events.js';
+import { MachineHandle, describeEvent, type Inspector } from './machine-handle.js';
 import type { ChannelEvent, DataChannelExtension } from '../adapters/extension.js';
 import type { Recorder } from '../records/recorder.js';
 import type { ChannelOptions } from './channel-options.js';
@@ -41,9 +40,8 @@ export class WebRTCDataChannel {
   static readonly WRITE_MODE_TEXT = WriteMode.WRITE_MODE_TEXT;
   static readonly WRITE_MODE_BINARY = WriteMode.WRITE_MODE_BINARY;
 
-  /** The channel's lifecycle actor, for inspection. */
-  readonly actor: Actor<typeof dataChannelMachine>;
-  private state: DataChannelStateName = 'connecting';
+  /** The channel's lifecycle machine, for inspection. */
+  readonly machine: MachineHandle<typeof dataChannelMachine>;
   private readonly received = new PacketQueue();
   private writeMode: WriteMode = WriteMode.WRITE_MODE_BINARY;
   private lastWasString = false;
@@ -53,17 +51,10 @@ export class WebRTCDataChannel {
   constructor(
     private readonly stack: DataChannelExtension,
     private readonly description: ChannelDescription,
-    private readonly connectionId: string,
     private readonly recorder: Recorder,
+    inspect?: Inspector,
   ) {
-    this.actor = createActor(dataChannelMachine);
-    this.actor.subscribe({
-      next: (snapshot) => {
-        this.state = snapshot.value as DataChannelStateName;
-      },
-      error: (error) => console.error('webrtc-statecharts: data channel machine stopped', error),
-    });
-    this.actor.start();
+    this.machine = new MachineHandle('dataChannel', dataChannelMachine, recorder, () => this.name(), inspect);
     stack.attach({
       onEvent: (event) => this.onStackEvent(event),
       onMessage: (data, isString) => this.received.push(data, isString),
@@ -77,6 +68,7 @@ export class WebRTCDataChannel {
     if (!(buffer instanceof Uint8Array)) {
       return this.refuseArgument('put_packet', `buffer must be a Uint8Array (PackedByteArray), not ${describe(buffer)}`);
     }
+    // The fast path reads the snapshot's value instead of sending an event per packet.
     if (this.state !== 'open') return this.refuseByMachine('put_packet', { type: 'put_packet' });
     const text = this.writeMode === WriteMode.WRITE_MODE_TEXT;
     if (buffer.byteLength === 0) return GodotError.OK;
@@ -143,11 +135,10 @@ export class WebRTCDataChannel {
   }
 
   close(): void {
-    if (!this.actor.getSnapshot().can({ type: 'close' })) {
+    if (!this.machine.send({ type: 'close' })) {
       this.refuseByMachine('close', { type: 'close' });
       return;
     }
-    this.actor.send({ type: 'close' });
     this.stack.close();
   }
 
@@ -196,39 +187,26 @@ export class WebRTCDataChannel {
 
   /** @internal The owning connection closed or was re-initialized. */
   peerClosed(): void {
-    if (this.state === 'closed') return;
-    this.actor.send({ type: 'peer_closed' });
-    this.stack.close();
+    if (this.machine.send({ type: 'peer_closed' })) this.stack.close();
+  }
+
+  private get state(): DataChannelStateName {
+    return this.machine.state as DataChannelStateName;
   }
 
   private onStackEvent(event: ChannelEvent): void {
-    const snapshot = this.actor.getSnapshot();
-    if (!snapshot.can(event)) {
-      this.recorder.add({
-        kind: 'stack_anomaly',
-        time: Date.now(),
-        connection: this.connectionId,
-        channel: this.name(),
-        machine: 'dataChannel',
-        state: this.state,
-        event: event.type,
-        reason: explainRefusal(dataChannelMachine, snapshot, event),
-      });
-      return;
-    }
     if (event.type === 'stack.error') {
-      this.recorder.add({
-        kind: 'stack_error',
-        time: Date.now(),
-        connection: this.connectionId,
-        channel: this.name(),
-        method: 'stack.error',
-        code: GodotError.FAILED,
-        codeName: 'FAILED',
-        reason: event.message,
-      });
+      this.recorder.add({ kind: 'stack_error', channel: this.name(), method: 'stack.error', code: GodotError.FAILED, codeName: 'FAILED', reason: event.message });
     }
-    this.actor.send(event);
+    if (this.machine.send(event)) return;
+    this.recorder.add({
+      kind: 'stack_anomaly',
+      channel: this.name(),
+      machine: 'dataChannel',
+      state: this.state,
+      event: describeEvent(event),
+      reason: this.machine.explain(event),
+    });
   }
 
   private name(): string {
@@ -236,7 +214,7 @@ export class WebRTCDataChannel {
   }
 
   private refuseByMachine(method: string, event: DataChannelEvent): GodotError {
-    return this.refuse(method, GodotError.ERR_UNAVAILABLE, 'dataChannel', explainRefusal(dataChannelMachine, this.actor.getSnapshot(), event));
+    return this.refuse(method, GodotError.ERR_UNAVAILABLE, 'dataChannel', this.machine.explain(event));
   }
 
   private refuseArgument(method: string, reason: string): GodotError {
@@ -246,8 +224,6 @@ export class WebRTCDataChannel {
   private refuse(method: string, code: GodotError, machine: 'dataChannel' | 'arguments', reason: string): GodotError {
     this.recorder.add({
       kind: 'refusal',
-      time: Date.now(),
-      connection: this.connectionId,
       channel: this.name(),
       method,
       machine,

@@ -1,18 +1,10 @@
-import { createActor, type Actor, type AnyStateMachine } from 'xstate';
-import {
-  ConnectionState,
-  GatheringState,
-  GodotError,
-  SignalingState,
-  errorName,
-} from '../godot/constants.js';
+import { ConnectionState, GatheringState, GodotError, SignalingState, errorName } from '../godot/constants.js';
 import { Signal } from '../godot/signal.js';
 import { signalingMachine, signalingGuardReasons, canApplyCandidates, type SignalingStateName } from '../machines/signaling.js';
 import { connectionMachine, type ConnectionStateName } from '../machines/connection.js';
 import { gatheringMachine, type GatheringStateName } from '../machines/gathering.js';
-import { explainRefusal, stateName } from '../machines/explain.js';
 import { SDP_TYPES, type SdpType, type SignalingEvent } from '../machines/events.js';
-import type { StackEvent, WebRTCPeerConnectionExtension } from '../adapters/extension.js';
+import type { DataChannelExtension, StackEvent, StackResult, WebRTCPeerConnectionExtension } from '../adapters/extension.js';
 import { Recorder } from '../records/recorder.js';
 import type { ConnectionRecord, MachineName } from '../records/record.js';
 import { describe, isInteger } from './arguments.js';
@@ -20,6 +12,7 @@ import { parseConfiguration } from './configuration.js';
 import { parseChannelOptions } from './channel-options.js';
 import { checkSdp, mediaIds, normalizeCandidate, sameSdp } from './sdp.js';
 import { WebRTCDataChannel } from './data-channel.js';
+import { MachineHandle, describeEvent, type Inspector } from './machine-handle.js';
 import { defaultExtension, resolveExtension, setDefaultExtension, type ExtensionName } from './extension-registry.js';
 
 const SIGNALING_VALUES: Record<SignalingStateName, SignalingState> = {
@@ -44,12 +37,20 @@ const GATHERING_VALUES: Record<GatheringStateName, GatheringState> = {
   complete: GatheringState.GATHERING_STATE_COMPLETE,
 };
 
-type QueuedSignal = () => void;
+export interface PeerConnectionOptions {
+  /** The connection's name in records; `pc-1`, `pc-2`, ... by default. */
+  id?: string;
+  /** xstate's inspection observer, given to every actor of this connection and its channels. */
+  inspect?: Inspector;
+  /** How many records `get_records()` keeps (default 256). */
+  recordCapacity?: number;
+}
+
 let nextConnectionNumber = 1;
 
 /**
  * Godot's `WebRTCPeerConnection`. Signaling, ICE gathering and the connection itself are three
- * xstate machines; every method is an event that the machines must allow before the stack is
+ * xstate machines; every method is an event that its machine must allow before the stack is
  * touched, and a refused call returns a GodotError, changes nothing and is recorded.
  * Signals are queued as the stack reports and emitted only by `poll()`.
  */
@@ -75,22 +76,22 @@ export class WebRTCPeerConnection {
     setDefaultExtension(extension_class);
   }
 
-  // Godot's three signals.
+  // Godot's three signals, emitted only by poll().
   readonly session_description_created = new Signal<[type: string, sdp: string]>('session_description_created');
   readonly ice_candidate_created = new Signal<[media: string, index: number, name: string]>('ice_candidate_created');
   readonly data_channel_received = new Signal<[channel: WebRTCDataChannel]>('data_channel_received');
   /** Not Godot: emitted at once, inside the refused call, after it has changed nothing. */
   readonly call_refused = new Signal<[record: ConnectionRecord]>('call_refused');
 
-  /** This connection's name in records (`pc-1`, `pc-2`, ...). */
   readonly id: string;
-  readonly signaling: Actor<typeof signalingMachine>;
-  readonly connection: Actor<typeof connectionMachine>;
-  readonly gathering: Actor<typeof gatheringMachine>;
+  readonly signaling: MachineHandle<typeof signalingMachine>;
+  readonly connection: MachineHandle<typeof connectionMachine>;
+  readonly gathering: MachineHandle<typeof gatheringMachine>;
 
   private readonly recorder: Recorder;
+  private readonly inspect: Inspector | undefined;
   private stack: WebRTCPeerConnectionExtension | null = null;
-  private queue: QueuedSignal[] = [];
+  private queue: Array<() => void> = [];
   private channels = new Set<WebRTCDataChannel>();
   private negotiatedIds = new Set<number>();
   private heldCandidates: Array<{ mid: string; candidate: string }> = [];
@@ -98,14 +99,15 @@ export class WebRTCPeerConnection {
   private localMids: string[] = [];
   private remoteMids: string[] = [];
 
-  constructor(options: { id?: string } = {}) {
+  constructor(options: PeerConnectionOptions = {}) {
     this.id = options.id ?? `pc-${nextConnectionNumber++}`;
-    this.recorder = new Recorder(256, (record) => {
+    this.inspect = options.inspect;
+    this.recorder = new Recorder(this.id, options.recordCapacity ?? 256, (record) => {
       if (record.kind === 'refusal') this.call_refused.emit(record);
     });
-    this.signaling = startActor(signalingMachine);
-    this.connection = startActor(connectionMachine);
-    this.gathering = startActor(gatheringMachine);
+    this.signaling = new MachineHandle('signaling', signalingMachine, this.recorder, undefined, this.inspect);
+    this.connection = new MachineHandle('connection', connectionMachine, this.recorder, undefined, this.inspect);
+    this.gathering = new MachineHandle('gathering', gatheringMachine, this.recorder, undefined, this.inspect);
     this.initialize({});
   }
 
@@ -114,52 +116,45 @@ export class WebRTCPeerConnection {
   /** (Re)creates the stack connection and goes back to STATE_NEW; a bad configuration changes nothing. */
   initialize(configuration: unknown = {}): GodotError {
     const parsed = parseConfiguration(configuration);
-    if (!parsed.ok) return this.refuseArgument('initialize', parsed.reason);
+    if (!parsed.ok) return this.refuse('initialize', GodotError.ERR_INVALID_PARAMETER, 'arguments', parsed.reason);
     const factory = resolveExtension(defaultExtension());
-    if (!factory) return this.refuse('initialize', GodotError.ERR_UNCONFIGURED, 'arguments', 'no default extension is set');
-    let stack: WebRTCPeerConnectionExtension | null = null;
-    const created = factory.create(parsed.value, (event) => {
-      if (stack !== null && stack === this.stack) this.onStackEvent(event);
+    if (!factory) return this.refuse('initialize', GodotError.ERR_UNCONFIGURED, 'arguments', `no stack is registered as ${describe(defaultExtension())}`);
+    let created: WebRTCPeerConnectionExtension | null = null;
+    const result = factory.create(parsed.value, (event) => {
+      if (created !== null && created === this.stack) this.onStackEvent(event);
     });
-    if (created.code !== GodotError.OK) return this.refuse('initialize', created.code, 'arguments', reasonOf(created));
+    if (result.code !== GodotError.OK) return this.refuse('initialize', result.code, 'arguments', reasonOf(result));
     this.shutDownStack();
-    stack = (created as { value: WebRTCPeerConnectionExtension }).value;
-    this.stack = stack;
+    created = valueOf(result);
+    this.stack = created;
     this.negotiatedIds.clear();
     this.generatedSdp = null;
     this.localMids = [];
     this.remoteMids = [];
-    for (const actor of this.actors()) actor.send({ type: 'initialize' });
+    for (const machine of [this.signaling, this.connection, this.gathering] as const) machine.send({ type: 'initialize' });
     return GodotError.OK;
   }
 
   create_data_channel(label: unknown, options: unknown = {}): WebRTCDataChannel | null {
     const parsed = parseChannelOptions(label, options);
     if (!parsed.ok) {
-      this.refuseArgument('create_data_channel', parsed.reason);
+      this.refuse('create_data_channel', GodotError.ERR_INVALID_PARAMETER, 'arguments', parsed.reason);
       return null;
     }
     if (this.refusal('create_data_channel', { type: 'create_data_channel' }) !== null) return null;
-    const { options: channelOptions } = parsed.value;
+    const { label: name, options: channelOptions } = parsed.value;
     if (channelOptions.negotiated && this.negotiatedIds.has(channelOptions.id)) {
       this.refuse('create_data_channel', GodotError.ERR_ALREADY_EXISTS, 'arguments', `a negotiated channel with id ${channelOptions.id} already exists on this connection`);
       return null;
     }
-    const created = this.stack!.createDataChannel(parsed.value.label, channelOptions);
+    const created = this.stack!.createDataChannel(name, channelOptions);
     if (created.code !== GodotError.OK) {
       this.refuse('create_data_channel', created.code, 'signaling', reasonOf(created));
       return null;
     }
     this.signaling.send({ type: 'create_data_channel' });
     if (channelOptions.negotiated) this.negotiatedIds.add(channelOptions.id);
-    const channel = new WebRTCDataChannel(
-      (created as { value: import('../adapters/extension.js').DataChannelExtension }).value,
-      { label: parsed.value.label, ...channelOptions },
-      this.id,
-      this.recorder,
-    );
-    this.channels.add(channel);
-    return channel;
+    return this.adopt(valueOf(created), { label: name, ...channelOptions });
   }
 
   create_offer(): GodotError {
@@ -168,146 +163,148 @@ export class WebRTCPeerConnection {
     const offer = this.stack!.createOffer();
     if (offer.code !== GodotError.OK) return this.refuse('create_offer', offer.code, 'signaling', reasonOf(offer));
     this.signaling.send({ type: 'create_offer' });
-    this.descriptionGenerated('offer', (offer as { value: string }).value);
+    this.descriptionGenerated('offer', valueOf(offer));
     return GodotError.OK;
   }
 
+  /** Sets the description the stack generated (or rolls back the local offer). */
   set_local_description(type: unknown, sdp: unknown): GodotError {
+    const method = 'set_local_description';
     const sdpType = checkSdpType(type);
-    if (sdpType === null) return this.refuseArgument('set_local_description', `type must be one of ${SDP_TYPES.join(', ')}, not ${describe(type)}`);
-    if (typeof sdp !== 'string') return this.refuseArgument('set_local_description', `sdp must be a String, not ${describe(sdp)}`);
-    const event: SignalingEvent = { type: 'set_local_description', sdpType };
-    const refused = this.refusal('set_local_description', event);
+    if (sdpType === null) return this.refuse(method, GodotError.ERR_INVALID_PARAMETER, 'arguments', `type must be one of ${SDP_TYPES.join(', ')}, not ${describe(type)}`);
+    if (typeof sdp !== 'string') return this.refuse(method, GodotError.ERR_INVALID_PARAMETER, 'arguments', `sdp must be a String, not ${describe(sdp)}`);
+    const event: SignalingEvent = { type: method, sdpType };
+    const refused = this.refusal(method, event);
     if (refused !== null) return refused;
     if (sdpType === 'rollback') {
       const rolledBack = this.stack!.rollbackLocalOffer();
-      if (rolledBack.code !== GodotError.OK) return this.refuse('set_local_description', rolledBack.code, 'signaling', reasonOf(rolledBack));
+      if (rolledBack.code !== GodotError.OK) return this.refuse(method, rolledBack.code, 'signaling', reasonOf(rolledBack));
     } else if (this.generatedSdp === null || !sameSdp(sdp, this.generatedSdp)) {
-      return this.refuseArgument(
-        'set_local_description',
-        'sdp is not the description the stack generated: local descriptions are applied as generated and cannot be modified',
-      );
+      return this.refuse(method, GodotError.ERR_INVALID_PARAMETER, 'arguments', 'sdp is not the description the stack generated: local descriptions are applied as generated and cannot be modified');
     }
     this.signaling.send(event);
     return GodotError.OK;
   }
 
+  /** Applies the remote peer's description; an offer is answered at once (the answer comes through poll()). */
   set_remote_description(type: unknown, sdp: unknown): GodotError {
+    const method = 'set_remote_description';
     const sdpType = checkSdpType(type);
-    if (sdpType === null) return this.refuseArgument('set_remote_description', `type must be one of ${SDP_TYPES.join(', ')}, not ${describe(type)}`);
-    if (typeof sdp !== 'string') return this.refuseArgument('set_remote_description', `sdp must be a String, not ${describe(sdp)}`);
+    if (sdpType === null) return this.refuse(method, GodotError.ERR_INVALID_PARAMETER, 'arguments', `type must be one of ${SDP_TYPES.join(', ')}, not ${describe(type)}`);
+    if (typeof sdp !== 'string') return this.refuse(method, GodotError.ERR_INVALID_PARAMETER, 'arguments', `sdp must be a String, not ${describe(sdp)}`);
     if (sdpType !== 'rollback') {
       const checked = checkSdp(sdp);
-      if (!checked.ok) return this.refuse('set_remote_description', GodotError.ERR_INVALID_DATA, 'arguments', checked.reason);
+      if (!checked.ok) return this.refuse(method, GodotError.ERR_INVALID_DATA, 'arguments', checked.reason);
     }
-    const event: SignalingEvent = { type: 'set_remote_description', sdpType };
-    const refused = this.refusal('set_remote_description', event);
+    const event: SignalingEvent = { type: method, sdpType };
+    const refused = this.refusal(method, event);
     if (refused !== null) return refused;
-    const stack = this.stack!;
+    const applied = this.applyRemote(sdpType, sdp);
+    if (applied.code !== GodotError.OK) return this.refuse(method, applied.code, 'signaling', reasonOf(applied));
     if (sdpType === 'offer' || sdpType === 'answer') this.remoteMids = mediaIds(sdp);
-    if (sdpType === 'offer') {
-      const applied = stack.setRemoteDescription('offer', sdp);
-      if (applied.code !== GodotError.OK) return this.refuse('set_remote_description', applied.code, 'signaling', reasonOf(applied));
-      const answer = stack.createAnswer();
-      if (answer.code !== GodotError.OK) return this.refuse('set_remote_description', answer.code, 'signaling', reasonOf(answer));
-      this.signaling.send(event);
-      this.descriptionGenerated('answer', (answer as { value: string }).value);
-    } else if (sdpType === 'answer') {
-      const applied = stack.setRemoteDescription('answer', sdp);
-      if (applied.code !== GodotError.OK) return this.refuse('set_remote_description', applied.code, 'signaling', reasonOf(applied));
-      this.signaling.send(event);
-    } else if (sdpType === 'rollback') {
-      const rolledBack = stack.rollbackLocalOffer();
-      if (rolledBack.code !== GodotError.OK) return this.refuse('set_remote_description', rolledBack.code, 'signaling', reasonOf(rolledBack));
-      this.signaling.send(event);
-    } else {
-      // A pranswer is held by the machine; the stack only ever sees the final answer.
-      this.signaling.send(event);
-    }
+    this.signaling.send(event);
+    const answer = valueOf(applied);
+    if (typeof answer === 'string') this.descriptionGenerated('answer', answer);
     this.applyHeldCandidates();
     return GodotError.OK;
   }
 
   /** Adds a remote candidate; before a remote description lands it is held, then applied in order. */
   add_ice_candidate(media: unknown, index: unknown, name: unknown): GodotError {
-    if (typeof media !== 'string') return this.refuseArgument('add_ice_candidate', `media must be a String, not ${describe(media)}`);
-    if (!isInteger(index)) return this.refuseArgument('add_ice_candidate', `index must be an int, not ${describe(index)}`);
-    if (typeof name !== 'string') return this.refuseArgument('add_ice_candidate', `name must be a String, not ${describe(name)}`);
-    if (media.length > 256) return this.refuseArgument('add_ice_candidate', 'media (the mid) is longer than 256 characters');
-    const candidate = normalizeCandidate(name);
-    if (!candidate.ok) return this.refuse('add_ice_candidate', GodotError.ERR_INVALID_DATA, 'arguments', candidate.reason);
-    const refused = this.refusal('add_ice_candidate', { type: 'add_ice_candidate' });
+    const method = 'add_ice_candidate';
+    const badArgument =
+      typeof media !== 'string' ? `media must be a String, not ${describe(media)}`
+      : media.length > 256 ? 'media (the mid) is longer than 256 characters'
+      : !isInteger(index) ? `index must be an int, not ${describe(index)}`
+      : typeof name !== 'string' ? `name must be a String, not ${describe(name)}`
+      : null;
+    if (badArgument !== null) return this.refuse(method, GodotError.ERR_INVALID_PARAMETER, 'arguments', badArgument);
+    const candidate = normalizeCandidate(name as string);
+    if (!candidate.ok) return this.refuse(method, GodotError.ERR_INVALID_DATA, 'arguments', candidate.reason);
+    const refused = this.refusal(method, { type: method });
     if (refused !== null) return refused;
-    this.signaling.send({ type: 'add_ice_candidate' });
-    if (!canApplyCandidates(this.signaling.getSnapshot().context)) {
-      this.heldCandidates.push({ mid: media, candidate: candidate.value });
+    if (!canApplyCandidates(this.signaling.actor.getSnapshot().context)) {
+      this.heldCandidates.push({ mid: media as string, candidate: candidate.value });
+      this.signaling.send({ type: method });
       return GodotError.OK;
     }
-    const applied = this.applyCandidate(media, candidate.value);
-    if (applied.code !== GodotError.OK) return this.refuse('add_ice_candidate', applied.code, 'arguments', reasonOf(applied));
+    const applied = this.applyCandidate(media as string, candidate.value);
+    if (applied.code !== GodotError.OK) return this.refuse(method, applied.code, 'arguments', reasonOf(applied));
+    this.signaling.send({ type: method });
     return GodotError.OK;
   }
 
   /** Emits the signals queued since the last poll, in the order the stack reported them. */
   poll(): GodotError {
-    while (this.queue.length > 0) {
-      const emit = this.queue.shift()!;
-      emit();
-    }
+    while (this.queue.length > 0) this.queue.shift()!();
     return GodotError.OK;
   }
 
   /** Closes the connection and its channels and drops the signals not yet emitted. */
   close(): void {
-    const event = { type: 'close' } as const;
-    if (this.refusal('close', event) !== null) return;
-    for (const actor of this.actors()) actor.send(event);
+    if (this.refusal('close', { type: 'close' }) !== null) return;
+    this.connection.send({ type: 'close' });
+    this.signaling.send({ type: 'close' });
     this.shutDownStack();
   }
 
   get_connection_state(): ConnectionState {
-    return CONNECTION_VALUES[this.connection.getSnapshot().value as ConnectionStateName];
+    return CONNECTION_VALUES[this.connection.state as ConnectionStateName];
   }
 
   get_gathering_state(): GatheringState {
-    return GATHERING_VALUES[this.gathering.getSnapshot().value as GatheringStateName];
+    return GATHERING_VALUES[this.gathering.state as GatheringStateName];
   }
 
   get_signaling_state(): SignalingState {
-    return SIGNALING_VALUES[this.signaling.getSnapshot().value as SignalingStateName];
+    return SIGNALING_VALUES[this.signaling.state as SignalingStateName];
   }
 
   // ---- beyond Godot
 
-  /** This connection's recent records (refusals, stack anomalies and errors), oldest first. */
+  /** This connection's recent records (transitions, refusals, stack anomalies and errors), oldest first. */
   get_records(): ConnectionRecord[] {
     return this.recorder.list();
   }
 
   /** The names of the three machines' current states. */
   get_machine_states(): Record<'signaling' | 'connection' | 'gathering', string> {
-    return {
-      signaling: stateName(this.signaling.getSnapshot()),
-      connection: stateName(this.connection.getSnapshot()),
-      gathering: stateName(this.gathering.getSnapshot()),
-    };
+    return { signaling: this.signaling.state, connection: this.connection.state, gathering: this.gathering.state };
+  }
+
+  /** The data channels of this connection that are not closed yet, created or received. */
+  get_data_channels(): WebRTCDataChannel[] {
+    return [...this.channels].filter((channel) => channel.get_ready_state() !== WebRTCDataChannel.STATE_CLOSED);
   }
 
   // ---- internal
 
-  private actors(): Array<Actor<AnyStateMachine>> {
-    return [this.signaling, this.connection, this.gathering] as unknown as Array<Actor<AnyStateMachine>>;
+  private applyRemote(sdpType: SdpType, sdp: string): StackResult<string | undefined> {
+    const stack = this.stack!;
+    switch (sdpType) {
+      case 'offer': {
+        const applied = stack.setRemoteDescription('offer', sdp);
+        return applied.code === GodotError.OK ? stack.createAnswer() : applied;
+      }
+      case 'answer':
+        return stack.setRemoteDescription('answer', sdp) as StackResult<undefined>;
+      case 'rollback':
+        return stack.rollbackLocalOffer() as StackResult<undefined>;
+      case 'pranswer':
+        // Held by the machine: the stack only ever sees the final answer.
+        return { code: GodotError.OK, value: undefined };
+    }
   }
 
   private onStackEvent(event: StackEvent): void {
     switch (event.type) {
       case 'stack.connection_state':
-        this.sendStackEvent('connection', this.connection as unknown as Actor<AnyStateMachine>, connectionMachine, event);
-        // The remote end closed the connection: Godot then reads SIGNALING_STATE_CLOSED too.
-        if (event.state === 'closed' && this.signaling.getSnapshot().can({ type: 'close' })) this.signaling.send({ type: 'close' });
+        this.takeStackEvent(this.connection, event);
+        // Closed by the remote end: Godot then reads SIGNALING_STATE_CLOSED too.
+        if (event.state === 'closed') this.signaling.send({ type: 'close' });
         return;
       case 'stack.gathering_state':
-        this.sendStackEvent('gathering', this.gathering as unknown as Actor<AnyStateMachine>, gatheringMachine, event);
+        this.takeStackEvent(this.gathering, event);
         return;
       case 'stack.local_candidate': {
         const index = Math.max(0, this.localMids.indexOf(event.mid));
@@ -317,14 +314,9 @@ export class WebRTCPeerConnection {
         return;
       }
       case 'stack.data_channel': {
-        const stack = event.channel;
-        const channel = new WebRTCDataChannel(
-          stack,
-          { label: stack.label, protocol: stack.protocol, negotiated: false, ordered: true, maxRetransmits: -1, maxPacketLifeTime: -1 },
-          this.id,
-          this.recorder,
-        );
-        this.channels.add(channel);
+        // node-datachannel does not tell a received channel's reliability: Godot's "unset" values.
+        const { label, protocol } = event.channel;
+        const channel = this.adopt(event.channel, { label, protocol, negotiated: false, ordered: true, maxRetransmits: -1, maxPacketLifeTime: -1 });
         this.queue.push(() => this.data_channel_received.emit(channel));
         return;
       }
@@ -333,21 +325,21 @@ export class WebRTCPeerConnection {
     }
   }
 
-  private sendStackEvent(machineName: MachineName, actor: Actor<AnyStateMachine>, machine: AnyStateMachine, event: StackEvent): void {
-    const snapshot = actor.getSnapshot();
-    if (snapshot.can(event)) {
-      actor.send(event);
-      return;
-    }
+  private takeStackEvent(machine: MachineHandle<typeof connectionMachine> | MachineHandle<typeof gatheringMachine>, event: StackEvent): void {
+    if ((machine as MachineHandle<any>).send(event)) return;
     this.recorder.add({
       kind: 'stack_anomaly',
-      time: Date.now(),
-      connection: this.id,
-      machine: machineName,
-      state: stateName(snapshot),
-      event: `${event.type}(${(event as { state?: string }).state ?? ''})`,
-      reason: explainRefusal(machine, snapshot, event),
+      machine: machine.name,
+      state: machine.state,
+      event: describeEvent(event),
+      reason: (machine as MachineHandle<any>).explain(event),
     });
+  }
+
+  private adopt(stack: DataChannelExtension, description: ConstructorParameters<typeof WebRTCDataChannel>[1]): WebRTCDataChannel {
+    const channel = new WebRTCDataChannel(stack, description, this.recorder, this.inspect);
+    this.channels.add(channel);
+    return channel;
   }
 
   private descriptionGenerated(type: 'offer' | 'answer', sdp: string): void {
@@ -357,29 +349,27 @@ export class WebRTCPeerConnection {
   }
 
   private applyHeldCandidates(): void {
-    if (!canApplyCandidates(this.signaling.getSnapshot().context) || this.heldCandidates.length === 0) return;
+    if (!canApplyCandidates(this.signaling.actor.getSnapshot().context) || this.heldCandidates.length === 0) return;
     const held = this.heldCandidates;
     this.heldCandidates = [];
     for (const { mid, candidate } of held) {
       const applied = this.applyCandidate(mid, candidate);
-      if (applied.code !== GodotError.OK) {
-        this.recorder.add({
-          kind: 'stack_error',
-          time: Date.now(),
-          connection: this.id,
-          method: 'add_ice_candidate',
-          code: applied.code,
-          codeName: errorName(applied.code),
-          reason: `a held candidate was rejected when the remote description landed: ${reasonOf(applied)}`,
-        });
-      }
+      if (applied.code === GodotError.OK) continue;
+      this.recorder.add({
+        kind: 'stack_error',
+        method: 'add_ice_candidate',
+        code: applied.code,
+        codeName: errorName(applied.code),
+        reason: `a held candidate was rejected when the remote description landed: ${reasonOf(applied)}`,
+      });
     }
   }
 
   /** libdatachannel silently takes a candidate for a mid the remote description does not have; we do not. */
-  private applyCandidate(mid: string, candidate: string): { code: GodotError; reason?: string } {
+  private applyCandidate(mid: string, candidate: string): StackResult {
     if (mid !== '' && !this.remoteMids.includes(mid)) {
-      return { code: GodotError.ERR_INVALID_DATA, reason: `the remote description has no media section with mid ${JSON.stringify(mid.slice(0, 40))} (it has ${this.remoteMids.map((m) => JSON.stringify(m)).join(', ')})` };
+      const known = this.remoteMids.map((m) => JSON.stringify(m)).join(', ');
+      return { code: GodotError.ERR_INVALID_DATA, reason: `the remote description has no media section with mid ${JSON.stringify(mid.slice(0, 40))} (it has ${known})` };
     }
     return this.stack!.addIceCandidate(mid, candidate);
   }
@@ -396,37 +386,28 @@ export class WebRTCPeerConnection {
 
   /**
    * Asks the machine that owns `method` whether the call is allowed now: null if it is, else the
-   * refusal's code (after recording why). `close` belongs to the connection machine, every other
+   * refusal's code, after recording why. `close` belongs to the connection machine, every other
    * method to the signaling machine.
    */
   private refusal(method: string, event: SignalingEvent): GodotError | null {
-    const [machineName, actor, machine, reasons] =
-      method === 'close'
-        ? (['connection', this.connection, connectionMachine, {}] as const)
-        : (['signaling', this.signaling, signalingMachine, signalingGuardReasons] as const);
-    const snapshot = (actor as unknown as Actor<AnyStateMachine>).getSnapshot();
-    if (!snapshot.can(event)) {
-      return this.refuse(method, GodotError.ERR_UNAVAILABLE, machineName, explainRefusal(machine, snapshot, event, reasons));
+    const machine = method === 'close' ? this.connection : this.signaling;
+    if (!(machine as MachineHandle<any>).can(event)) {
+      const reasons = machine === this.signaling ? signalingGuardReasons : undefined;
+      return this.refuse(method, GodotError.ERR_UNAVAILABLE, machine.name, (machine as MachineHandle<any>).explain(event, reasons));
     }
     if (this.stack === null && method !== 'close') {
-      return this.refuse(method, GodotError.ERR_UNCONFIGURED, 'arguments', 'there is no stack connection: initialize() failed; call it again');
+      return this.refuse(method, GodotError.ERR_UNCONFIGURED, 'arguments', 'there is no stack connection: the last initialize() failed; call it again');
     }
     return null;
-  }
-
-  private refuseArgument(method: string, reason: string): GodotError {
-    return this.refuse(method, GodotError.ERR_INVALID_PARAMETER, 'arguments', reason);
   }
 
   private refuse(method: string, code: GodotError, machine: MachineName | 'arguments', reason: string): GodotError {
     const states = this.get_machine_states();
     this.recorder.add({
       kind: 'refusal',
-      time: Date.now(),
-      connection: this.id,
       method,
       machine,
-      state: machine === 'arguments' ? states.signaling : states[machine as 'signaling'],
+      state: machine === 'arguments' || machine === 'dataChannel' ? states.signaling : states[machine],
       states,
       code,
       codeName: errorName(code),
@@ -436,14 +417,12 @@ export class WebRTCPeerConnection {
   }
 }
 
-function startActor<T extends AnyStateMachine>(machine: T): Actor<T> {
-  const actor = createActor(machine);
-  actor.subscribe({ error: (error) => console.error(`webrtc-statecharts: ${machine.id} machine stopped`, error) });
-  return actor.start();
-}
-
 function checkSdpType(type: unknown): SdpType | null {
   return typeof type === 'string' && (SDP_TYPES as readonly string[]).includes(type) ? (type as SdpType) : null;
+}
+
+function valueOf<T>(result: StackResult<T>): T {
+  return (result as { value: T }).value;
 }
 
 function reasonOf(result: { code: GodotError }): string {

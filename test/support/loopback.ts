@@ -75,3 +75,8 @@ export const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 export function lastRecord(pc: WebRTCPeerConnection): ConnectionRecord | undefined {
   return pc.get_records().at(-1);
 }
+
+/** Everything a connection recorded that is not a plain transition: refusals, stack anomalies, stack errors. */
+export function problems(pc: WebRTCPeerConnection): ConnectionRecord[] {
+  return pc.get_records().filter((record) => record.kind !== 'transition');
+}
