@@ -1,0 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { refusalTableMarkdown } from '../scripts/refusal-table.js';
+
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+
+describe('README.md', () => {
+  it('carries the refusal table exactly as src/refusal-table.ts gives it (run npm run docs)', () => {
+    expect(readme).toContain(refusalTableMarkdown());
+  });
+
+  it('gives the two commands that set up and use the project, and .ci/run runs the test one', () => {
+    expect(readme).toContain('npm ci && npm start');
+    expect(readme).toContain('npm ci && npm test');
+    const ci = readFileSync(new URL('../.ci/run', import.meta.url), 'utf8');
+    expect(ci).toContain('npm ci && npm test');
+  });
+});
