@@ -120,3 +120,21 @@ describe('candidates before the remote description', () => {
     expect(problems(answerer)).toEqual([]);
   });
 });
+
+describe('native lifetimes', () => {
+  it('every native connection and channel is held until the stack reports it closed, then released', async () => {
+    const { nativeLifetimes } = await import('../src/adapters/node-datachannel.js');
+    // Connections of earlier tests are released when their closed callbacks arrive.
+    await pollUntil([], () => nativeLifetimes.live.connections === 0 && nativeLifetimes.live.channels === 0);
+    const before = nativeLifetimes.live;
+    const { p1, p2 } = await connectedPair();
+    const offerer = peer();
+    offerer.create_data_channel('in-band');
+    expect(nativeLifetimes.live.connections).toBe(before.connections + 3);
+    expect(nativeLifetimes.live.channels).toBe(before.channels + 3);
+    p1.close();
+    p2.close();
+    offerer.close();
+    await pollUntil([], () => nativeLifetimes.live.connections === before.connections && nativeLifetimes.live.channels === before.channels);
+  });
+});
