@@ -1,0 +1,69 @@
+import type { AnyStateMachine, EventObject } from 'xstate';
+import { signalingMachine } from '../machines/signaling.js';
+import { connectionMachine } from '../machines/connection.js';
+import { gatheringMachine } from '../machines/gathering.js';
+import { dataChannelMachine } from '../machines/data-channel.js';
+import {
+  SDP_TYPES,
+  type ConnectionEvent,
+  type DataChannelEvent,
+  type GatheringEvent,
+  type NativeConnectionState,
+  type NativeGatheringState,
+  type SignalingEvent,
+} from '../machines/events.js';
+
+const CONNECTION_STATES: readonly NativeConnectionState[] = ['new', 'connecting', 'connected', 'disconnected', 'failed', 'closed'];
+const GATHERING_STATES: readonly NativeGatheringState[] = ['new', 'gathering', 'complete'];
+
+/**
+ * Every event each machine can be sent, with every argument it can carry (each SDP type, each
+ * state the stack can report, including the ones the tables refuse): the alphabet that path
+ * generation tries in every state.
+ */
+export const MODEL_EVENTS = {
+  signaling: [
+    { type: 'create_data_channel' },
+    { type: 'create_offer' },
+    ...SDP_TYPES.map((sdpType) => ({ type: 'set_local_description', sdpType }) as const),
+    ...SDP_TYPES.map((sdpType) => ({ type: 'set_remote_description', sdpType }) as const),
+    { type: 'add_ice_candidate' },
+    { type: 'close' },
+    { type: 'initialize' },
+  ] as readonly SignalingEvent[],
+  connection: [
+    ...CONNECTION_STATES.map((state) => ({ type: 'stack.connection_state', state }) as const),
+    { type: 'close' },
+    { type: 'initialize' },
+  ] as readonly ConnectionEvent[],
+  gathering: [
+    ...GATHERING_STATES.map((state) => ({ type: 'stack.gathering_state', state }) as const),
+    { type: 'initialize' },
+  ] as readonly GatheringEvent[],
+  dataChannel: [
+    { type: 'stack.open' },
+    { type: 'stack.closed' },
+    { type: 'stack.error', message: 'a scripted stack error' },
+    { type: 'put_packet' },
+    { type: 'close' },
+    { type: 'peer_closed' },
+  ] as readonly DataChannelEvent[],
+} as const;
+
+/** This library's four machines, by the name records use. */
+export const MACHINES = {
+  signaling: signalingMachine,
+  connection: connectionMachine,
+  gathering: gatheringMachine,
+  dataChannel: dataChannelMachine,
+} as const;
+
+export type ModelMachineName = keyof typeof MACHINES;
+
+/** The alphabet of one of this library's machines; undefined for another machine. */
+export function eventsOf(machine: AnyStateMachine): readonly EventObject[] | undefined {
+  for (const [name, known] of Object.entries(MACHINES)) {
+    if (known === machine) return MODEL_EVENTS[name as ModelMachineName];
+  }
+  return undefined;
+}

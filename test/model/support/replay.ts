@@ -1,0 +1,528 @@
+import { expect } from 'vitest';
+import { GodotError, type ConnectionRecord, type WebRTCDataChannel } from '../../../src/index.js';
+import {
+  peerModelStates,
+  type ModelCoverage,
+  type ModelMachineName,
+  type ModelPath,
+  type ModelStep,
+  type PeerModelPath,
+  type PeerModelStep,
+  type ScriptedChannel,
+} from '../../../src/testing/index.js';
+import { whyNotCausable } from './loopback-causes.js';
+import { LoopbackRig, ScriptedRig, type Description, type Rig } from './rig.js';
+
+type AnyStep = ModelStep<{ type: string; sdpType?: string; state?: string; message?: string }>;
+
+/** What a step does to L last: an API call, or the release of one report the real stack made. */
+type Final =
+  | { kind: 'api'; event: { type: string; sdpType?: string } ; machine: ModelMachineName }
+  | { kind: 'release'; what: 'connection' | 'gathering' | 'channel'; value: string };
+
+/** What must happen before it, over loopback. */
+type Prep =
+  | { kind: 'ensureOffer' }
+  | { kind: 'connect'; fate: 'good' | 'bad' }
+  | { kind: 'waitChannelOpenHeld' }
+  | { kind: 'waitFarChannelOpen' }
+  | { kind: 'farCloseChannel' }
+  | { kind: 'farCloseConnection' };
+
+interface StepPlan {
+  prep: Prep[];
+  final: Final;
+}
+
+export type Plan = { ok: true; steps: StepPlan[] } | { ok: false; reason: string };
+
+const api = (machine: ModelMachineName, event: { type: string; sdpType?: string }): Final => ({ kind: 'api', event, machine });
+
+/**
+ * How a path can be caused on a real connection over loopback, step by step, or why it cannot.
+ * For the data channel this follows the reports libdatachannel will make (a small simulation of
+ * the channel's queue of native reports), so that every release finds the report it expects.
+ */
+export function planLoopback(machine: ModelMachineName, path: ModelPath): Plan {
+  const steps = path.steps as AnyStep[];
+  for (const step of steps) {
+    const why = whyNotCausable(machine, `${step.from} --${step.label}--> ${step.to}`);
+    if (why) return { ok: false, reason: `${step.from} --${step.label}--> ${step.to}: ${why}` };
+  }
+  switch (machine) {
+    case 'signaling':
+      return { ok: true, steps: steps.map((step) => ({ prep: [], final: api(machine, step.event) })) };
+    case 'connection':
+      return planConnection(steps);
+    case 'gathering':
+      return planGathering(steps);
+    case 'dataChannel':
+      return planChannel(steps);
+  }
+}
+
+function planConnection(steps: AnyStep[]): Plan {
+  let fate: 'none' | 'good' | 'bad' = 'none';
+  const plan: StepPlan[] = [];
+  for (const step of steps) {
+    const { type, state } = step.event;
+    if (type !== 'stack.connection_state') {
+      if (type === 'initialize') fate = 'none';
+      plan.push({ prep: [], final: api('connection', step.event) });
+      continue;
+    }
+    const prep: Prep[] = [];
+    if (state === 'connecting') prep.push({ kind: 'ensureOffer' });
+    if (state === 'connected' || state === 'failed') {
+      const wanted = state === 'connected' ? 'good' : 'bad';
+      if (fate !== 'none' && fate !== wanted) return { ok: false, reason: `${step.label} after the far end answered ${fate}` };
+      fate = wanted;
+      prep.push({ kind: 'connect', fate: wanted });
+    }
+    if (state === 'disconnected') prep.push({ kind: 'farCloseConnection' });
+    plan.push({ prep, final: { kind: 'release', what: 'connection', value: state! } });
+  }
+  return { ok: true, steps: plan };
+}
+
+function planGathering(steps: AnyStep[]): Plan {
+  return {
+    ok: true,
+    steps: steps.map((step) => {
+      if (step.event.type !== 'stack.gathering_state') return { prep: [], final: api('gathering', step.event) };
+      return { prep: step.event.state === 'gathering' ? [{ kind: 'ensureOffer' }] : [], final: { kind: 'release', what: 'gathering', value: step.event.state! } };
+    }),
+  };
+}
+
+function planChannel(steps: AnyStep[]): Plan {
+  let conn: 'none' | 'good' | 'bad' = 'none';
+  const queue: Array<'open' | 'closed'> = [];
+  let nativeOpen = false;
+  let closedGenerated = false;
+  let userClosed = false;
+  let peerClosed = false;
+  const plan: StepPlan[] = [];
+  const fail = (step: AnyStep, why: string): Plan => ({ ok: false, reason: `${step.from} --${step.label}--> ${step.to}: ${why}` });
+  const generateClosed = () => {
+    if (!closedGenerated) queue.push('closed');
+    closedGenerated = true;
+  };
+
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!;
+    const prep: Prep[] = [];
+    const ensureGood = (): boolean => {
+      if (conn === 'bad') return false;
+      if (conn === 'none') {
+        conn = 'good';
+        prep.push({ kind: 'connect', fate: 'good' });
+        if (!userClosed && !peerClosed) {
+          queue.push('open');
+          nativeOpen = true;
+          prep.push({ kind: 'waitChannelOpenHeld' });
+        } else if (userClosed) {
+          generateClosed();
+        }
+      }
+      return true;
+    };
+    const release = (value: 'open' | 'closed'): Plan | null => {
+      if (queue[0] !== value) return fail(step, `the stack's next report on the channel would be ${queue[0] ?? 'none'}, not ${value}`);
+      queue.shift();
+      plan.push({ prep, final: { kind: 'release', what: 'channel', value } });
+      return null;
+    };
+    const { type } = step.event;
+    let failed: Plan | null = null;
+    switch (`${step.from} ${type}`) {
+      case 'connecting stack.open':
+        if (!ensureGood()) return fail(step, 'the connection was made to fail');
+        failed = release('open');
+        break;
+      case 'connecting stack.closed':
+        if ((conn as string) === 'good') return fail(step, 'the connection is up: the channel opens');
+        if (conn === 'none') {
+          conn = 'bad';
+          prep.push({ kind: 'connect', fate: 'bad' });
+          generateClosed();
+        }
+        failed = release('closed');
+        break;
+      case 'connecting close': {
+        // A report of open still to come in closing needs the channel open in the stack first.
+        const rest = steps.slice(i + 1);
+        const leave = rest.findIndex((s) => s.to !== 'closing');
+        const inClosing = leave < 0 ? rest : rest.slice(0, leave);
+        if (inClosing.some((s) => s.event.type === 'stack.open') && !ensureGood()) return fail(step, 'the connection was made to fail');
+        userClosed = true;
+        if (nativeOpen) generateClosed();
+        plan.push({ prep, final: api('dataChannel', step.event) });
+        break;
+      }
+      case 'open close':
+        userClosed = true;
+        generateClosed();
+        plan.push({ prep, final: api('dataChannel', step.event) });
+        break;
+      case 'connecting peer_closed':
+      case 'open peer_closed':
+      case 'closing peer_closed':
+        peerClosed = true;
+        generateClosed();
+        plan.push({ prep, final: api('dataChannel', step.event) });
+        break;
+      case 'open put_packet':
+        prep.push({ kind: 'waitFarChannelOpen' });
+        plan.push({ prep, final: api('dataChannel', step.event) });
+        break;
+      case 'open stack.closed':
+        prep.push({ kind: 'waitFarChannelOpen' }, { kind: 'farCloseChannel' });
+        generateClosed();
+        failed = release('closed');
+        break;
+      case 'closing stack.open':
+        failed = release('open');
+        break;
+      case 'closing stack.closed':
+        if (conn === 'none' && !ensureGood()) return fail(step, 'no connection');
+        failed = release('closed');
+        break;
+      case 'closed stack.closed':
+        failed = release('closed');
+        break;
+      default:
+        return fail(step, 'no way to cause it over loopback');
+    }
+    if (failed) return failed;
+  }
+  return { ok: true, steps: plan };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const PACKET = new TextEncoder().encode('model');
+
+/** The real WebRTCDataChannel a data-channel path follows: the rig's first channel. */
+function followed(rig: Rig): WebRTCDataChannel {
+  const channel = rig.channels[0];
+  if (!channel) throw new Error('the rig has no channel');
+  return channel;
+}
+
+let peerCloseTurn = 0;
+
+/** Calls the method a path step names on L; returns what it returned. */
+function callApi(rig: Rig, machine: ModelMachineName, event: { type: string; sdpType?: string }, sdp: string | null): unknown {
+  const pc = rig.pc;
+  if (machine === 'dataChannel') {
+    const channel = followed(rig);
+    switch (event.type) {
+      case 'close':
+        return channel.close();
+      case 'put_packet':
+        return channel.put_packet(PACKET);
+      case 'peer_closed':
+        // The connection closing and the connection starting again both close its channels.
+        return peerCloseTurn++ % 2 === 0 ? pc.close() : rig.initialize();
+    }
+  }
+  switch (event.type) {
+    case 'create_data_channel':
+      return rig.createChannel();
+    case 'create_offer':
+      return pc.create_offer();
+    case 'set_local_description':
+      return pc.set_local_description(event.sdpType, sdp);
+    case 'set_remote_description':
+      return pc.set_remote_description(event.sdpType, sdp);
+    case 'add_ice_candidate':
+      return pc.add_ice_candidate(...rig.candidate());
+    case 'close':
+      return pc.close();
+    case 'initialize':
+      return rig.initialize();
+  }
+  throw new Error(`no method for ${event.type}`);
+}
+
+/** The description a set_*_description step passes, found before the call. */
+function sdpFor(rig: Rig, event: { type: string; sdpType?: string }): string | null {
+  if (event.type === 'set_local_description') {
+    if (event.sdpType === 'rollback') return '';
+    return event.sdpType === 'offer' ? rig.offer : rig.answer;
+  }
+  if (event.type === 'set_remote_description') {
+    if (event.sdpType === 'rollback') return '';
+    return event.sdpType === 'offer' ? rig.remoteOffer() : rig.remoteAnswer();
+  }
+  return null;
+}
+
+function expectedDescriptions(event: { type: string; sdpType?: string }): string[] {
+  if (event.type === 'create_offer') return ['offer'];
+  if (event.type === 'set_remote_description' && event.sdpType === 'offer') return ['answer'];
+  return [];
+}
+
+function expectedReturn(event: { type: string }, result: unknown): void {
+  switch (event.type) {
+    case 'close':
+    case 'peer_closed':
+      if (result !== undefined) expect(result).toBe(GodotError.OK); // initialize returns OK
+      return;
+    case 'create_data_channel':
+      expect(result, 'create_data_channel returns a channel').not.toBeNull();
+      return;
+    default:
+      expect(result).toBe(GodotError.OK);
+  }
+}
+
+const describeRecord = (record: ConnectionRecord) =>
+  record.kind === 'transition' ? `${record.machine} ${record.from} --${record.event}--> ${record.to}` : `${record.kind} ${JSON.stringify(record)}`;
+
+/** The checks after every step: the machine's state, the getters, the records, the signals. */
+function checkStep(rig: Rig, machine: ModelMachineName, step: AnyStep, seq: number, descriptions: Description[], where: string): void {
+  const channel = machine === 'dataChannel' ? followed(rig) : null;
+  const state = channel ? channel.machine.state : rig.pc[machine as 'signaling' | 'connection' | 'gathering'].state;
+  expect(state, `${where}: the ${machine} machine's state`).toBe(step.to);
+  expect(rig.disagreements(), `${where}: getters against snapshots`).toEqual([]);
+  const records = rig.recordsSince(seq);
+  const own = records.filter(
+    (record) => record.kind === 'transition' && record.machine === machine && (!channel || record.channel === channelName(channel)),
+  );
+  const expected = step.event.type === 'put_packet' ? [] : [`${machine} ${step.from} --${step.label}--> ${step.to}`];
+  expect(own.map(describeRecord), `${where}: the ${machine} transitions recorded`).toEqual(expected);
+  const wrong = records.filter((record) => record.kind === 'refusal' || record.kind === 'stack_anomaly');
+  expect(wrong.map(describeRecord), `${where}: refusals or stack anomalies`).toEqual([]);
+  expect(descriptions.map(([type]) => type), `${where}: session_description_created`).toEqual(expectedDescriptions(step.event));
+}
+
+function channelName(channel: WebRTCDataChannel): string {
+  return `${channel.get_label()}#${channel.get_id()}`;
+}
+
+/** Replays a machine's path on a real connection over loopback (behind the gate), checking every step. */
+export async function replayOverLoopback(
+  machine: ModelMachineName,
+  path: ModelPath,
+  plan: Extract<Plan, { ok: true }>,
+  coverage: ModelCoverage | null,
+  then?: (rig: LoopbackRig) => void | Promise<void>,
+): Promise<void> {
+  const rig = new LoopbackRig();
+  try {
+    if (machine === 'dataChannel') {
+      rig.createChannel();
+      rig.followedGate = rig.peer().channels[0]!;
+    }
+    for (let i = 0; i < plan.steps.length; i++) {
+      const step = path.steps[i] as AnyStep;
+      const { prep, final } = plan.steps[i]!;
+      const where = `step ${i + 1} (${step.from} --${step.label}--> ${step.to}) of ${path.description}`;
+      for (const action of prep) await prepare(rig, action, where);
+      let sdp: string | null = null;
+      if (final.kind === 'api') sdp = sdpFor(rig, final.event);
+      else await waitForHeld(rig, final, where);
+      rig.takeDescriptions();
+      const seq = rig.lastSeq();
+      const result = final.kind === 'api' ? callApi(rig, final.machine, final.event, sdp) : release(rig, final);
+      if (final.kind === 'api') expectedReturn(step.event, result);
+      checkStep(rig, machine, step, seq, rig.takeDescriptions(), where);
+      if (step.event.type === 'put_packet') {
+        await rig.waitFor('the packet to cross', () => (rig.farChannel?.get_available_packet_count() ?? 0) > 0);
+        expect(new TextDecoder().decode(rig.farChannel!.get_packet())).toBe('model');
+        coverage?.take('loopback', 'dataChannel', 'open', 'put_packet', 'open');
+      }
+    }
+    await then?.(rig);
+  } finally {
+    rig.close();
+  }
+}
+
+async function prepare(rig: LoopbackRig, action: Prep, where: string): Promise<void> {
+  switch (action.kind) {
+    case 'ensureOffer':
+      rig.ensureOffer();
+      return;
+    case 'connect':
+      rig.connect(action.fate);
+      return;
+    case 'waitChannelOpenHeld': {
+      const gated = rig.followedGate!;
+      await rig.waitFor(`${where}: the stack to open the channel`, () => gated.heldKinds().includes('open'));
+      return;
+    }
+    case 'waitFarChannelOpen':
+      await rig.waitFor(`${where}: the far end's channel to open`, () => rig.farChannel?.get_ready_state() === 1);
+      return;
+    case 'farCloseChannel':
+      rig.farChannel!.close();
+      return;
+    case 'farCloseConnection':
+      rig.far!.close();
+      return;
+  }
+}
+
+async function waitForHeld(rig: LoopbackRig, final: Extract<Final, { kind: 'release' }>, where: string): Promise<void> {
+  const peer = rig.peer();
+  const head = () =>
+    final.what === 'connection' ? peer.connection[0] : final.what === 'gathering' ? peer.gathering[0] : rig.followedGate!.heldKinds()[0];
+  await rig.waitFor(`${where}: the stack to report ${final.what} ${final.value}`, () => head() !== undefined);
+  expect(head(), `${where}: the stack's next ${final.what} report`).toBe(final.value);
+}
+
+function release(rig: LoopbackRig, final: Extract<Final, { kind: 'release' }>): void {
+  const peer = rig.peer();
+  if (final.what === 'connection') peer.releaseConnection(final.value as never);
+  else if (final.what === 'gathering') peer.releaseGathering(final.value as never);
+  else rig.followedGate!.release(`stack.${final.value}` as never);
+}
+
+/** Replays a machine's path on a real connection over the scripted stack, checking every step. */
+export function replayScripted(machine: ModelMachineName, path: ModelPath, coverage: ModelCoverage): void {
+  const rig = new ScriptedRig();
+  try {
+    let scriptedChannel: ScriptedChannel | null = null;
+    if (machine === 'dataChannel') {
+      rig.createChannel();
+      scriptedChannel = rig.stack.latest().channels[0]!;
+    }
+    path.steps.forEach((raw, i) => {
+      const step = raw as AnyStep;
+      const where = `step ${i + 1} (${step.from} --${step.label}--> ${step.to}) of ${path.description}`;
+      const { type } = step.event;
+      const isApi = !type.startsWith('stack.');
+      const sdp = isApi ? sdpFor(rig, step.event) : null;
+      rig.takeDescriptions();
+      const seq = rig.lastSeq();
+      let result: unknown;
+      if (isApi) result = callApi(rig, machine, step.event, sdp);
+      else if (type === 'stack.connection_state') rig.stack.latest().connectionState(step.event.state as never);
+      else if (type === 'stack.gathering_state') rig.stack.latest().gatheringState(step.event.state as never);
+      else if (type === 'stack.open') scriptedChannel!.open();
+      else if (type === 'stack.closed') scriptedChannel!.remoteClosed();
+      else if (type === 'stack.error') scriptedChannel!.error(step.event.message);
+      if (isApi) expectedReturn(step.event, result);
+      checkStep(rig, machine, step, seq, rig.takeDescriptions(), where);
+      if (type === 'put_packet') {
+        expect(scriptedChannel!.sent.at(-1)).toEqual(PACKET);
+        coverage.take('scripted', 'dataChannel', 'open', 'put_packet', 'open');
+      }
+    });
+  } finally {
+    rig.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Replays a path of the whole model (all four machines of one connection) over the scripted
+ * stack: after every step, every machine is where the model says, the getters agree, the
+ * connection recorded exactly the transitions the model predicts, and the signals are right.
+ */
+export function replayWholeModel(path: PeerModelPath, coverage: ModelCoverage): void {
+  const rig = new ScriptedRig();
+  let followedChannel: { channel: WebRTCDataChannel; scripted: ScriptedChannel } | null = null;
+  try {
+    path.steps.forEach((step: PeerModelStep, i) => {
+      const where = `step ${i + 1} (${step.label}) of ${path.description}`;
+      const event = step.event;
+      const nameBefore = followedChannel ? channelName(followedChannel.channel) : null;
+      const sdp = sdpFor(rig, event);
+      rig.takeDescriptions();
+      const seq = rig.lastSeq();
+      let result: unknown = undefined;
+      let isApi = true;
+      switch (event.type) {
+        case 'stack.connection_state':
+          isApi = false;
+          rig.stack.latest().connectionState(event.state);
+          break;
+        case 'stack.gathering_state':
+          isApi = false;
+          rig.stack.latest().gatheringState(event.state);
+          break;
+        case 'channel.stack.open':
+          isApi = false;
+          followedChannel!.scripted.open();
+          break;
+        case 'channel.stack.closed':
+          isApi = false;
+          followedChannel!.scripted.remoteClosed();
+          break;
+        case 'channel.stack.error':
+          isApi = false;
+          followedChannel!.scripted.error(event.message);
+          break;
+        case 'channel.close':
+          result = followedChannel!.channel.close();
+          break;
+        case 'channel.put_packet':
+          result = followedChannel!.channel.put_packet(PACKET);
+          expect(followedChannel!.scripted.sent.at(-1), `${where}: the packet reaches the stack`).toEqual(PACKET);
+          coverage.take('scripted', 'dataChannel', 'open', 'put_packet', 'open');
+          break;
+        case 'create_data_channel': {
+          const channel = rig.createChannel();
+          result = channel;
+          if (!followedChannel && channel) followedChannel = { channel, scripted: rig.stack.latest().channels.at(-1)! };
+          break;
+        }
+        case 'initialize':
+          result = rig.initialize();
+          followedChannel = null;
+          break;
+        default:
+          result = callApi(rig, 'signaling', event, sdp);
+      }
+      if (isApi) expectedReturn({ type: event.type.replace('channel.', '') }, result);
+      const names = peerModelStates(step.state);
+      expect({ ...rig.pc.get_machine_states(), channel: followedChannel ? followedChannel.channel.machine.state : 'none' }, `${where}: the machines`).toEqual(names);
+      expect(rig.disagreements(), `${where}: getters against snapshots`).toEqual([]);
+      const nameAfter = followedChannel ? channelName(followedChannel.channel) : null;
+      const recorded = rig
+        .recordsSince(seq)
+        .filter((record): record is Extract<ConnectionRecord, { kind: 'transition' }> => record.kind === 'transition')
+        .filter((record) => record.machine !== 'dataChannel' || (record.channel !== undefined && [nameBefore, nameAfter].includes(record.channel)))
+        .map((record) => `${record.machine} ${record.from} --${record.event}--> ${record.to}`);
+      const predicted = step.taken
+        .filter((taken) => taken.event !== 'put_packet')
+        .map((taken) => `${taken.machine} ${taken.from} --${taken.event}--> ${taken.to}`);
+      expect(recorded, `${where}: the transitions recorded`).toEqual(predicted);
+      const problems = rig.recordsSince(seq).filter((record) => record.kind === 'refusal' || record.kind === 'stack_anomaly');
+      expect(problems.map(describeRecord), `${where}: refusals or stack anomalies`).toEqual([]);
+      expect(rig.takeDescriptions().map(([type]) => type), `${where}: session_description_created`).toEqual(expectedDescriptions(event));
+    });
+  } finally {
+    rig.close();
+  }
+}
+
+
+/**
+ * The paths to replay over loopback: every generated path the loopback can cause whole, and of
+ * every other path the longest beginning it can cause (up to the first step it cannot), without
+ * the ones that are the beginning of another.
+ */
+export function loopbackRuns(machine: ModelMachineName, paths: ModelPath[]): Array<{ path: ModelPath; plan: Extract<Plan, { ok: true }>; prefixOf?: string }> {
+  const runs: Array<{ path: ModelPath; plan: Extract<Plan, { ok: true }>; prefixOf?: string }> = [];
+  for (const path of paths) {
+    for (let length = path.steps.length; length > 0; length--) {
+      const steps = path.steps.slice(0, length);
+      const candidate = length === path.steps.length ? path : { ...path, steps, end: steps.at(-1)!.to, description: [steps[0]!.from, ...steps.map((s) => `-${s.label}-> ${s.to}`)].join(' ') };
+      const plan = planLoopback(machine, candidate);
+      if (plan.ok) {
+        runs.push(length === path.steps.length ? { path: candidate, plan } : { path: candidate, plan, prefixOf: path.description });
+        break;
+      }
+    }
+  }
+  const unique = new Map(runs.map((run) => [run.path.description, run]));
+  const keys = [...unique.keys()];
+  return [...unique.values()].filter((run) => !keys.some((other) => other !== run.path.description && other.startsWith(`${run.path.description} `)));
+}
