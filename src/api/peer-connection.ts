@@ -6,6 +6,7 @@ import { gatheringMachine, type GatheringStateName } from '../machines/gathering
 import { SDP_TYPES, type SdpType, type SignalingEvent } from '../machines/events.js';
 import type { DataChannelExtension, StackEvent, StackResult, WebRTCPeerConnectionExtension } from '../adapters/extension.js';
 import { Recorder } from '../records/recorder.js';
+import { registerConnection } from '../records/connections.js';
 import type { ConnectionRecord, MachineName } from '../records/record.js';
 import { describe, isInteger } from './arguments.js';
 import { parseConfiguration } from './configuration.js';
@@ -109,6 +110,7 @@ export class WebRTCPeerConnection {
     this.connection = new MachineHandle('connection', connectionMachine, this.recorder, undefined, this.inspect);
     this.gathering = new MachineHandle('gathering', gatheringMachine, this.recorder, undefined, this.inspect);
     this.initialize({});
+    registerConnection(this);
   }
 
   // ---- Godot methods

@@ -1,4 +1,5 @@
 import type { ConnectionRecord, RecordDraft } from './record.js';
+import { redactRecord } from './redact.js';
 
 type Listener = (record: ConnectionRecord) => void;
 
@@ -18,7 +19,8 @@ export function observeRecords(listener: Listener): () => void {
 /**
  * One connection's records: numbered, timed, kept in a bounded ring, and handed to the
  * process-wide observers. Records never carry secrets: their makers put only methods, states,
- * codes and reasons in them.
+ * codes and reasons in them, and every record passes through `redactRecord` (TURN credentials,
+ * `ice-pwd`) before it is kept or handed out.
  */
 export class Recorder {
   private readonly ring: ConnectionRecord[] = [];
@@ -31,7 +33,7 @@ export class Recorder {
   ) {}
 
   add(draft: RecordDraft): ConnectionRecord {
-    const record = { seq: ++this.seq, time: Date.now(), monotonic: performance.now(), connection: this.connection, ...draft } as ConnectionRecord;
+    const record = redactRecord({ seq: ++this.seq, time: Date.now(), monotonic: performance.now(), connection: this.connection, ...draft } as ConnectionRecord);
     this.ring.push(record);
     if (this.ring.length > this.capacity) this.ring.shift();
     if (this.onRecord) safely(this.onRecord, record);

@@ -1,0 +1,46 @@
+import type { WebRTCPeerConnection } from '../api/peer-connection.js';
+
+/**
+ * The connections of this process, for tools that show them (the inspector). Held weakly: a
+ * connection its owner dropped is forgotten once it is collected, so a long-running server that
+ * creates many connections does not keep them alive by being inspectable.
+ *
+ * @example
+ * ```ts
+ * const stop = onConnectionCreated((pc) => console.log('new connection', pc.id));
+ * for (const pc of liveConnections()) console.log(pc.id, pc.get_machine_states());
+ * ```
+ */
+type Listener = (connection: WebRTCPeerConnection) => void;
+
+const known = new Set<WeakRef<WebRTCPeerConnection>>();
+const listeners = new Set<Listener>();
+
+/** @internal Called by the WebRTCPeerConnection constructor. */
+export function registerConnection(connection: WebRTCPeerConnection): void {
+  known.add(new WeakRef(connection));
+  for (const listener of listeners) {
+    try {
+      listener(connection);
+    } catch (error) {
+      console.error('webrtc-statecharts: a connection observer threw', error);
+    }
+  }
+}
+
+/** Calls `listener` with every connection created from now on; returns a function that stops it. */
+export function onConnectionCreated(listener: Listener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/** The connections created in this process that are still referenced (closed ones included), oldest first. */
+export function liveConnections(): WebRTCPeerConnection[] {
+  const result: WebRTCPeerConnection[] = [];
+  for (const ref of known) {
+    const connection = ref.deref();
+    if (connection === undefined) known.delete(ref);
+    else result.push(connection);
+  }
+  return result;
+}
