@@ -1,0 +1,57 @@
+import type { ConnectionRecord } from '../records/record.js';
+import type { ConnectionLife, Verification } from './verify.js';
+
+/**
+ * A readable timeline of a verified trail, one block per connection (and per run of it):
+ * a header with its records, duration and final states, then one line per record with its
+ * time since the connection's first record, the machine, and what happened. Lines the
+ * verification found wrong are followed by a `✗` line that says why.
+ *
+ * @example
+ * ```ts
+ * console.log(formatTimeline(verifyTrail(readFileSync('trail.jsonl', 'utf8'))));
+ * ```
+ */
+export function formatTimeline(verification: Pick<Verification, 'connections'>): string {
+  return verification.connections.map(formatConnection).join('\n');
+}
+
+function formatConnection(life: ConnectionLife): string {
+  const first = life.entries[0]?.record;
+  const last = life.entries.at(-1)?.record;
+  if (!first || !last) return `${life.name}: no records\n`;
+  const lines: string[] = [];
+  const span = (last.monotonic - first.monotonic).toFixed(1);
+  const seqs = `#${first.seq}–#${last.seq}`;
+  lines.push(`${life.name}: ${life.entries.length} records (${seqs}) over ${span} ms, from ${new Date(first.time).toISOString()}`);
+  const states = Object.entries(life.states).map(([machine, state]) => `${machine} ${state}`).join(' · ');
+  lines.push(`  final: ${states}`);
+  const problemsByLine = new Map<number, string[]>();
+  for (const problem of life.problems) problemsByLine.set(problem.line, [...(problemsByLine.get(problem.line) ?? []), problem.message]);
+  const seqWidth = Math.max(...life.entries.map(({ record }) => String(record.seq).length)) + 1;
+  for (const { line, record } of life.entries) {
+    const when = `+${(record.monotonic - first.monotonic).toFixed(1)} ms`.padStart(11);
+    lines.push(`  ${`#${record.seq}`.padEnd(seqWidth)} ${when}  ${who(record).padEnd(14)} ${what(record)}`);
+    for (const message of problemsByLine.get(line) ?? []) lines.push(`  ✗ line ${line}: ${message}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function who(record: ConnectionRecord): string {
+  if (record.channel !== undefined) return record.channel;
+  if (record.kind === 'stack_error') return 'stack';
+  return record.machine;
+}
+
+function what(record: ConnectionRecord): string {
+  switch (record.kind) {
+    case 'transition':
+      return `${`${record.from} → ${record.to}`.padEnd(30)} ${record.event}`;
+    case 'refusal':
+      return `refused ${record.method}: ${record.codeName} (${record.code}) in ${record.state}: ${record.reason}`;
+    case 'stack_anomaly':
+      return `stack anomaly: ${record.event} in ${record.state}: ${record.reason}`;
+    case 'stack_error':
+      return `stack error in ${record.method}: ${record.codeName} (${record.code}): ${record.reason}`;
+  }
+}

@@ -1,0 +1,317 @@
+import { createActor, type AnyActorRef, type AnyStateMachine } from 'xstate';
+import { connectionMachine } from '../machines/connection.js';
+import { dataChannelMachine } from '../machines/data-channel.js';
+import { SDP_TYPES, type AnyMachineEvent } from '../machines/events.js';
+import { stateName } from '../machines/explain.js';
+import { gatheringMachine } from '../machines/gathering.js';
+import { signalingMachine } from '../machines/signaling.js';
+import type { ConnectionRecord, MachineName } from '../records/record.js';
+import { parseTrail, type TrailEntry, type TrailProblem } from './trail.js';
+
+export interface Verification {
+  ok: boolean;
+  /** Records read. */
+  records: number;
+  /** Every connection (each run of it) with its records, final states and problems. */
+  connections: ConnectionLife[];
+  /** Every problem, in line order: unreadable lines and replay problems. */
+  problems: TrailProblem[];
+}
+
+export interface ConnectionLife {
+  /** `pc-1`, or `pc-1 (run 2)` for a later run appended to the same file. */
+  name: string;
+  connection: string;
+  run: number;
+  entries: TrailEntry[];
+  problems: TrailProblem[];
+  /** Where the replay left each machine: signaling, connection, gathering, and each channel by its key. */
+  states: Record<string, string>;
+}
+
+const MACHINES: Record<MachineName, AnyStateMachine> = {
+  signaling: signalingMachine,
+  connection: connectionMachine,
+  gathering: gatheringMachine,
+  dataChannel: dataChannelMachine,
+};
+const CONNECTION_MACHINES = ['signaling', 'connection', 'gathering'] as const;
+
+/**
+ * Verifies a trail by replaying it through the machines themselves.
+ *
+ * Records are grouped by connection. Within a connection, `seq` must run 1, 2, 3, ... with no
+ * gap and no step back, and wall time and monotonic time must never go back. Each machine of the
+ * connection (signaling, connection, gathering, and one per data channel, keyed by the record's
+ * `channel`) is a real actor of the real machine, started in its initial state, and every
+ * transition record is replayed into it as the event its `event` string names
+ * (`set_remote_description(offer)` is `{ type, sdpType: 'offer' }`,
+ * `stack.connection_state(connected)` is `{ type, state: 'connected' }`): the machine must be in
+ * the record's `from`, must take the event, and must land in its `to`. Guards that read context
+ * (signaling's) see the context the earlier events built, as they did live. A refusal must find
+ * every machine it names in the state it says (a refused call changes nothing), and a stack
+ * anomaly must find its machine in its state, not taking its event.
+ *
+ * After a problem the replay carries on from what the record says, so one forged line is one
+ * problem, not a cascade. A connection id that starts again at seq 1, later than its previous
+ * records, is a new run of a program that appended to the same file (`pc-1`, then `pc-1 (run 2)`).
+ * A channel's id is -1 until the stack assigns it: a record for `label#N` continues the machine
+ * of `label#-1` when that one is in the record's `from` state; a `label#id` whose machine is
+ * closed and that starts again from `connecting` is a new channel with the same label and id.
+ *
+ * The trail is JSON Lines text, parsed entries, or records (their line is their position).
+ *
+ * @example
+ * ```ts
+ * const result = verifyTrail(readFileSync('trail.jsonl', 'utf8'));
+ * if (!result.ok) for (const p of result.problems) console.log(`line ${p.line}: ${p.message}`);
+ * ```
+ */
+export function verifyTrail(trail: string | TrailEntry[] | ConnectionRecord[]): Verification {
+  let entries: TrailEntry[];
+  const problems: TrailProblem[] = [];
+  if (typeof trail === 'string') {
+    const parsed = parseTrail(trail);
+    entries = parsed.entries;
+    problems.push(...parsed.problems);
+  } else {
+    entries = trail.map((item, index) => ('record' in item && 'line' in item ? item : { line: index + 1, record: item as ConnectionRecord }));
+  }
+  const lives: Life[] = [];
+  const current = new Map<string, Life>();
+  for (const entry of entries) {
+    const { record } = entry;
+    let life = current.get(record.connection);
+    if (life === undefined || startsNewRun(life, record)) {
+      life = new Life(record.connection, (life?.run ?? 0) + 1);
+      lives.push(life);
+      current.set(record.connection, life);
+    }
+    life.take(entry);
+  }
+  for (const life of lives) problems.push(...life.problems);
+  problems.sort((a, b) => a.line - b.line);
+  return {
+    ok: problems.length === 0,
+    records: entries.length,
+    connections: lives.map((life) => life.summary()),
+    problems,
+  };
+}
+
+/** Seq 1 again, not before the previous run's last record, and not a copy of its first: another run appended. */
+function startsNewRun(life: Life, record: ConnectionRecord): boolean {
+  if (record.seq !== 1 || life.lastSeq < 1) return false;
+  if (record.time < life.lastTime) return false;
+  return JSON.stringify(record) !== JSON.stringify(life.first);
+}
+
+/** The event a transition record names, or why it names none. */
+export function eventFromRecord(text: string): AnyMachineEvent | string {
+  const match = /^([A-Za-z_][\w.]*)(?:\((.*)\))?$/.exec(text);
+  if (!match) return `${JSON.stringify(text)} does not name an event`;
+  const type = match[1]!;
+  const argument = match[2];
+  switch (type) {
+    case 'set_local_description':
+    case 'set_remote_description':
+      if (argument === undefined || !(SDP_TYPES as readonly string[]).includes(argument)) {
+        return `${type} needs one of ${SDP_TYPES.join(', ')}: ${JSON.stringify(text)}`;
+      }
+      return { type, sdpType: argument } as AnyMachineEvent;
+    case 'stack.connection_state':
+    case 'stack.gathering_state':
+      if (argument === undefined || argument === '') return `${type} needs a state: ${JSON.stringify(text)}`;
+      return { type, state: argument } as AnyMachineEvent;
+    case 'stack.error':
+      return { type, message: argument ?? '' };
+    default:
+      if (argument !== undefined) return `${type} takes no argument: ${JSON.stringify(text)}`;
+      return { type } as AnyMachineEvent;
+  }
+}
+
+/** One machine, replayed: a real actor of the real machine. */
+class Replay {
+  private actor: AnyActorRef;
+
+  constructor(readonly machine: AnyStateMachine) {
+    this.actor = createActor(machine).start();
+  }
+
+  get state(): string {
+    return stateName(this.actor.getSnapshot());
+  }
+
+  has(state: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.machine.root.states, state);
+  }
+
+  can(event: AnyMachineEvent): boolean {
+    return this.actor.getSnapshot().can(event);
+  }
+
+  send(event: AnyMachineEvent): void {
+    this.actor.send(event);
+  }
+
+  /** Carries on from `state` (keeping the context the replay built), after a problem. */
+  resync(state: string): void {
+    if (!this.has(state) || state === this.state) return;
+    const context = this.actor.getSnapshot().context;
+    this.actor.stop();
+    this.actor = createActor(this.machine, { snapshot: this.machine.resolveState({ value: state, context }) }).start();
+  }
+}
+
+class Life {
+  readonly entries: TrailEntry[] = [];
+  readonly problems: TrailProblem[] = [];
+  lastSeq = 0;
+  lastTime = -Infinity;
+  lastMonotonic = -Infinity;
+  first: ConnectionRecord | null = null;
+  private readonly machines = {
+    signaling: new Replay(signalingMachine),
+    connection: new Replay(connectionMachine),
+    gathering: new Replay(gatheringMachine),
+  };
+  private readonly channels = new Map<string, Replay>();
+
+  constructor(
+    readonly connection: string,
+    readonly run: number,
+  ) {}
+
+  get name(): string {
+    return this.run === 1 ? this.connection : `${this.connection} (run ${this.run})`;
+  }
+
+  take(entry: TrailEntry): void {
+    const { record, line } = entry;
+    this.entries.push(entry);
+    this.first ??= record;
+    const problem = (message: string): void => void this.problems.push({ line, connection: this.name, seq: record.seq, message });
+    this.checkOrder(record, problem);
+    switch (record.kind) {
+      case 'transition': {
+        const replay = this.machineOf(record.machine, record.channel, record.from, problem);
+        if (replay === null) return;
+        const who = describeMachine(record.machine, record.channel);
+        const event = eventFromRecord(record.event);
+        if (typeof event === 'string') return problem(`${who}: ${event}`);
+        if (!replay.has(record.from)) return problem(`${who} has no state ${JSON.stringify(record.from)}`);
+        if (!replay.has(record.to)) return problem(`${who} has no state ${JSON.stringify(record.to)}`);
+        if (replay.state !== record.from) {
+          problem(`${who} was in ${replay.state}, but the record says it went from ${record.from}`);
+          replay.resync(record.from);
+        }
+        if (!replay.can(event)) {
+          replay.resync(record.to);
+          return problem(`${who} does not take ${record.event} in ${record.from}: not a legal transition`);
+        }
+        replay.send(event);
+        if (replay.state !== record.to) {
+          const landed = replay.state;
+          replay.resync(record.to);
+          return problem(`${who} goes from ${record.from} on ${record.event} to ${landed}, not to ${record.to}: not a legal transition`);
+        }
+        return;
+      }
+      case 'refusal': {
+        if (record.channel !== undefined) {
+          const replay = this.machineOf('dataChannel', record.channel, record.state, problem);
+          const said = record.states.dataChannel ?? record.state;
+          if (replay && (replay.state !== record.state || replay.state !== said)) {
+            problem(`refused ${record.method}: channel ${record.channel} was in ${replay.state}, but the refusal says ${said}`);
+          }
+          return;
+        }
+        for (const machine of CONNECTION_MACHINES) {
+          const said = record.states[machine];
+          if (said !== undefined && said !== this.machines[machine].state) {
+            problem(`refused ${record.method}: ${machine} was in ${this.machines[machine].state}, but the refusal says ${said} (a refused call changes nothing)`);
+          }
+        }
+        if (record.machine !== 'arguments' && record.machine !== 'dataChannel' && record.state !== this.machines[record.machine].state) {
+          problem(`refused ${record.method}: ${record.machine} was in ${this.machines[record.machine].state}, but the refusal says ${record.state}`);
+        }
+        return;
+      }
+      case 'stack_anomaly': {
+        const replay = this.machineOf(record.machine, record.channel, record.state, problem);
+        if (replay === null) return;
+        const who = describeMachine(record.machine, record.channel);
+        if (replay.state !== record.state) {
+          problem(`stack anomaly: ${who} was in ${replay.state}, but the record says ${record.state}`);
+          replay.resync(record.state);
+        }
+        const event = eventFromRecord(record.event);
+        if (typeof event === 'string') return problem(`stack anomaly: ${event}`);
+        if (replay.can(event)) problem(`stack anomaly: ${who} takes ${record.event} in ${record.state}, so it is no anomaly`);
+        return;
+      }
+      case 'stack_error':
+        return;
+    }
+  }
+
+  summary(): ConnectionLife {
+    const states: Record<string, string> = {};
+    for (const machine of CONNECTION_MACHINES) states[machine] = this.machines[machine].state;
+    for (const [key, replay] of this.channels) states[key] = replay.state;
+    return { name: this.name, connection: this.connection, run: this.run, entries: this.entries, problems: this.problems, states };
+  }
+
+  private checkOrder(record: ConnectionRecord, problem: (message: string) => void): void {
+    const expected = this.lastSeq + 1;
+    if (record.seq > expected) {
+      const missing = record.seq - expected === 1 ? `#${expected} is` : `#${expected}–#${record.seq - 1} are`;
+      problem(`gap in the sequence: record ${missing} missing before #${record.seq}`);
+    } else if (record.seq < expected) {
+      problem(`out of order: #${record.seq} comes after #${this.lastSeq}`);
+    }
+    if (record.time < this.lastTime) problem(`out of order: its wall time is ${(this.lastTime - record.time).toFixed(0)} ms before the previous record's`);
+    if (record.monotonic < this.lastMonotonic) {
+      problem(`out of order: its monotonic time is ${(this.lastMonotonic - record.monotonic).toFixed(3)} ms before the previous record's`);
+    }
+    this.lastSeq = Math.max(this.lastSeq, record.seq);
+    this.lastTime = Math.max(this.lastTime, record.time);
+    this.lastMonotonic = Math.max(this.lastMonotonic, record.monotonic);
+  }
+
+  /** The replay of a record's machine; null (after saying why) if the record names none. */
+  private machineOf(machine: MachineName, channel: string | undefined, state: string, problem: (message: string) => void): Replay | null {
+    if (machine !== 'dataChannel') {
+      if (channel !== undefined) problem(`a ${machine} record with a channel (${channel})`);
+      return this.machines[machine];
+    }
+    if (channel === undefined) {
+      problem('a dataChannel record without a channel');
+      return null;
+    }
+    return this.channel(channel, state);
+  }
+
+  private channel(key: string, state: string): Replay {
+    const initial = String(dataChannelMachine.config.initial);
+    const existing = this.channels.get(key);
+    if (existing !== undefined && !(existing.state === 'closed' && state === initial)) return existing;
+    if (existing === undefined) {
+      const unassigned = key.replace(/#-?\d+$/, '#-1');
+      const before = unassigned !== key ? this.channels.get(unassigned) : undefined;
+      if (before !== undefined && before.state === state && state !== 'closed') {
+        this.channels.delete(unassigned);
+        this.channels.set(key, before);
+        return before;
+      }
+    }
+    const replay = new Replay(dataChannelMachine);
+    this.channels.set(key, replay);
+    return replay;
+  }
+}
+
+function describeMachine(machine: MachineName, channel: string | undefined): string {
+  return machine === 'dataChannel' ? `channel ${channel}` : machine;
+}
