@@ -1,0 +1,228 @@
+/**
+ * The inspector's page: one self-contained HTML document (no file, no CDN, nothing loaded from
+ * elsewhere). It opens a WebSocket to the server that served it, gets the machines' diagrams and
+ * the connections at once, then updates as records arrive.
+ *
+ * Hooks for tests and tools: `#connections li[data-connection="pc-1"]` (with `data-connection-state`),
+ * `.panel[data-machine="connection"] g.state.current[data-state="connected"]`, and
+ * `#records tr[data-seq]`; `document.body.dataset.socket` is `open` while the socket is.
+ */
+export function inspectorPage(nonce: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>webrtc-statecharts inspector</title>
+<style>
+  :root { --ink: #1f2933; --muted: #6b7785; --line: #d5dbe3; --accent: #2563eb; --taken: #d97706; --bad: #c0392b; --bg: #f6f8fa; }
+  * { box-sizing: border-box; }
+  body { margin: 0; font: 13px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink); background: var(--bg); }
+  header { display: flex; align-items: center; gap: 12px; padding: 10px 16px; background: #fff; border-bottom: 1px solid var(--line); }
+  header h1 { font-size: 15px; margin: 0; font-weight: 600; }
+  #socket { font-size: 12px; color: var(--muted); }
+  #socket::before { content: ""; display: inline-block; width: 8px; height: 8px; border-radius: 50%; margin-right: 6px; background: var(--bad); }
+  body[data-socket="open"] #socket::before { background: #16a34a; }
+  main { display: grid; grid-template-columns: 230px 1fr; min-height: calc(100vh - 45px); }
+  nav { border-right: 1px solid var(--line); background: #fff; padding: 8px 0; }
+  nav h2, section h2 { font-size: 11px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); margin: 6px 14px; font-weight: 600; }
+  #connections { list-style: none; margin: 0; padding: 0; }
+  #connections li { padding: 7px 14px; cursor: pointer; border-left: 3px solid transparent; }
+  #connections li:hover { background: #f0f4fa; }
+  #connections li[aria-selected="true"] { background: #e8f0fe; border-left-color: var(--accent); }
+  #connections .id { font-weight: 600; }
+  #connections .summary { color: var(--muted); font-size: 12px; }
+  .badge { display: inline-block; padding: 0 6px; border-radius: 9px; font-size: 11px; background: #e5e9f0; color: var(--ink); margin-left: 6px; }
+  .badge[data-value="connected"] { background: #dcfce7; color: #166534; }
+  .badge[data-value="connecting"] { background: #fef3c7; color: #92400e; }
+  .badge[data-value="failed"], .badge[data-value="disconnected"] { background: #fde2e1; color: #9b1c1c; }
+  .badge[data-value="closed"] { background: #e5e7eb; color: #4b5563; }
+  #empty { padding: 24px; color: var(--muted); }
+  #detail { padding: 12px 16px; overflow: auto; }
+  #detail > h2 { font-size: 16px; text-transform: none; letter-spacing: 0; color: var(--ink); margin: 0 0 10px; }
+  #machines { display: flex; flex-wrap: wrap; gap: 12px; }
+  .panel { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 8px 10px; }
+  .panel h3 { margin: 0 0 4px; font-size: 13px; font-weight: 600; }
+  .panel h3 .badge { font-weight: 500; }
+  .panel .last { color: var(--muted); font-size: 11px; min-height: 15px; }
+  svg.machine { display: block; max-width: 100%; height: auto; font: 11px system-ui, sans-serif; }
+  svg .state rect { fill: #fff; stroke: #8a94a6; stroke-width: 1.2; }
+  svg .state text { fill: var(--ink); font-size: 12px; }
+  svg .state.current rect { fill: var(--accent); stroke: #1e40af; stroke-width: 2; }
+  svg .state.current text { fill: #fff; font-weight: 600; }
+  svg .edge path, svg .loop path, svg .entry path { fill: none; stroke: #aab4c3; stroke-width: 1.2; }
+  svg .entry circle { fill: #6b7785; }
+  svg .edge text, svg .loop text { fill: var(--muted); font-size: 10px; }
+  svg .edge.taken path, svg .loop.taken path { stroke: var(--taken); stroke-width: 2.4; }
+  svg .edge.taken text, svg .loop.taken text { fill: var(--taken); font-weight: 600; }
+  svg marker path { fill: #8a94a6; }
+  svg .note { fill: var(--muted); font-size: 11px; }
+  svg .edge text, svg .loop text { paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
+  svg .edge.faint path, svg .loop.faint path { stroke: #d3d9e2; stroke-dasharray: 3 3; }
+  svg .edge.faint.taken path, svg .loop.faint.taken path { stroke: var(--taken); stroke-dasharray: none; }
+  section.records { margin-top: 14px; }
+  table { border-collapse: collapse; width: 100%; background: #fff; border: 1px solid var(--line); border-radius: 8px; overflow: hidden; font-size: 12px; }
+  th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #edf0f4; vertical-align: top; }
+  th { background: #f3f5f8; font-weight: 600; color: var(--muted); }
+  td.num { text-align: right; font-variant-numeric: tabular-nums; color: var(--muted); white-space: nowrap; }
+  tr.refusal td { color: var(--bad); }
+  tr.stack_anomaly td, tr.stack_error td { color: #9a3412; }
+  tr.fresh { animation: fresh 1.2s ease-out; }
+  @keyframes fresh { from { background: #fff7d6; } to { background: transparent; } }
+</style>
+</head>
+<body data-socket="connecting">
+<header><h1>webrtc-statecharts inspector</h1><span id="socket">connecting…</span></header>
+<main>
+  <nav><h2>Connections</h2><ul id="connections"></ul></nav>
+  <div id="detail"><div id="empty">No connection yet: they appear here as they are created.</div></div>
+</main>
+<script nonce="${nonce}">
+(() => {
+  'use strict';
+  const MACHINES = ['signaling', 'connection', 'gathering'];
+  let diagrams = {};
+  const views = new Map();
+  // Chosen by a click or the URL's #id; until then the first connection that is not closed.
+  let chosen = decodeURIComponent(location.hash.slice(1)) || null;
+  let selected = null;
+  let shownId = null;
+  const list = document.getElementById('connections');
+  const detail = document.getElementById('detail');
+  const socketLabel = document.getElementById('socket');
+
+  function el(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attributes || {})) {
+      if (key === 'class') node.className = value;
+      else if (key.startsWith('data-') || key.startsWith('aria-')) node.setAttribute(key, value);
+      else node[key] = value;
+    }
+    for (const child of children) node.append(child);
+    return node;
+  }
+  const badge = (value) => el('span', { class: 'badge', 'data-value': value }, value);
+
+  function connect() {
+    const socket = new WebSocket('ws://' + location.host + '/ws' + location.search);
+    socket.onopen = () => { document.body.dataset.socket = 'open'; socketLabel.textContent = 'live'; };
+    socket.onclose = () => {
+      document.body.dataset.socket = 'closed';
+      socketLabel.textContent = 'disconnected: retrying…';
+      setTimeout(connect, 1000);
+    };
+    socket.onmessage = (message) => {
+      const data = JSON.parse(message.data);
+      if (data.type === 'hello') {
+        diagrams = data.diagrams;
+        views.clear();
+        shownId = null;
+        for (const view of data.connections) views.set(view.id, view);
+      } else if (data.type === 'update') {
+        for (const view of data.connections) views.set(view.id, view);
+        for (const id of data.removed) views.delete(id);
+      }
+      render();
+    };
+  }
+
+  function render() {
+    if (chosen !== null && views.has(chosen)) {
+      selected = chosen;
+    } else {
+      const all = [...views.values()];
+      const open = all.find((view) => view.states.connection !== 'closed');
+      selected = (open || all.find((view) => view.id === selected) || all[all.length - 1] || { id: null }).id;
+    }
+    renderList();
+    renderDetail();
+  }
+
+  function renderList() {
+    const items = [];
+    for (const view of views.values()) {
+      const channels = Object.keys(view.channels).length;
+      items.push(el('li', { 'data-connection': view.id, 'data-connection-state': view.states.connection, 'aria-selected': String(view.id === selected), onclick: () => select(view.id) },
+        el('span', { class: 'id' }, view.id), badge(view.states.connection),
+        el('div', { class: 'summary' }, 'signaling ' + view.states.signaling + ' · gathering ' + view.states.gathering + ' · ' + channels + ' channel' + (channels === 1 ? '' : 's'))));
+    }
+    list.replaceChildren(...items);
+  }
+
+  function select(id) {
+    chosen = id;
+    history.replaceState(null, '', location.search + '#' + encodeURIComponent(id));
+    render();
+  }
+
+  function renderDetail() {
+    const view = selected === null ? undefined : views.get(selected);
+    if (!view) {
+      shownId = null;
+      detail.replaceChildren(el('div', { id: 'empty' }, 'No connection yet: they appear here as they are created.'));
+      return;
+    }
+    if (shownId !== view.id) {
+      shownId = view.id;
+      detail.replaceChildren(
+        el('h2', {}, view.id),
+        el('div', { id: 'machines' }),
+        el('section', { class: 'records' }, el('h2', {}, 'Recent records'),
+          el('table', {}, el('thead', {}, el('tr', {}, ...['seq', 'time', 'machine', 'what', 'event / reason'].map((h) => el('th', {}, h)))), el('tbody', { id: 'records' }))));
+    }
+    const machines = document.getElementById('machines');
+    const wanted = MACHINES.map((name) => ({ key: name, kind: name, title: name, state: view.states[name] }))
+      .concat(Object.entries(view.channels).map(([key, state]) => ({ key: 'channel:' + key, kind: 'dataChannel', title: 'channel ' + key, state, channel: key })));
+    const keep = new Set(wanted.map((w) => w.key));
+    for (const panel of [...machines.children]) if (!keep.has(panel.dataset.key)) panel.remove();
+    for (const want of wanted) {
+      let panel = [...machines.children].find((child) => child.dataset.key === want.key);
+      if (!panel) {
+        panel = el('div', { class: 'panel', 'data-key': want.key, 'data-machine': want.kind === 'dataChannel' ? 'dataChannel' : want.key },
+          el('h3', {}, want.title, badge(want.state)), el('div', { class: 'last' }), el('div', { class: 'diagram' }));
+        if (want.channel) panel.dataset.channel = want.channel;
+        panel.querySelector('.diagram').innerHTML = diagrams[want.kind] ? diagrams[want.kind].svg : '';
+        machines.append(panel);
+      }
+      const b = panel.querySelector('h3 .badge');
+      b.textContent = want.state;
+      b.dataset.value = want.state;
+      panel.dataset.state = want.state;
+      for (const node of panel.querySelectorAll('g.state')) node.classList.toggle('current', node.dataset.state === want.state);
+      const last = view.last[want.channel || want.key];
+      for (const edge of panel.querySelectorAll('g.edge, g.loop')) {
+        const taken = !!last && (edge.dataset.edge === last.from + '->' + last.to || (last.from === last.to && edge.dataset.loop === last.from));
+        edge.classList.toggle('taken', taken);
+      }
+      panel.querySelector('.last').textContent = last ? 'last: ' + last.from + ' → ' + last.to + ' on ' + last.event + ' (#' + last.seq + ')' : 'no transition yet';
+    }
+    renderRecords(view);
+  }
+
+  function renderRecords(view) {
+    const body = document.getElementById('records');
+    const before = new Set([...body.children].map((row) => row.dataset.seq));
+    const rows = view.records.slice().reverse().map((record) => {
+      const who = record.channel ? 'channel ' + record.channel : (record.kind === 'stack_error' ? 'stack' : record.machine);
+      let what = '', why = '';
+      if (record.kind === 'transition') { what = record.from + ' → ' + record.to; why = record.event; }
+      else if (record.kind === 'refusal') { what = 'refused ' + record.method + ': ' + record.codeName + ' (' + record.code + ')'; why = record.reason; }
+      else if (record.kind === 'stack_anomaly') { what = 'stack anomaly in ' + record.state; why = record.event + ': ' + record.reason; }
+      else { what = 'stack error: ' + record.codeName; why = record.method + ': ' + record.reason; }
+      const row = el('tr', { class: record.kind + (before.size && !before.has(String(record.seq)) ? ' fresh' : ''), 'data-seq': String(record.seq), 'data-kind': record.kind },
+        el('td', { class: 'num' }, '#' + record.seq),
+        el('td', { class: 'num' }, new Date(record.time).toISOString().slice(11, 23)),
+        el('td', {}, who), el('td', {}, what), el('td', {}, why));
+      return row;
+    });
+    body.replaceChildren(...rows);
+  }
+
+  window.addEventListener('hashchange', () => { chosen = decodeURIComponent(location.hash.slice(1)) || null; render(); });
+  connect();
+})();
+</script>
+</body>
+</html>
+`;
+}

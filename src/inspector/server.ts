@@ -1,0 +1,225 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import { connectionMachine } from '../machines/connection.js';
+import { dataChannelMachine } from '../machines/data-channel.js';
+import { gatheringMachine } from '../machines/gathering.js';
+import { signalingMachine } from '../machines/signaling.js';
+import { liveConnections, onConnectionCreated } from '../records/connections.js';
+import { observeRecords } from '../records/recorder.js';
+import { machineGraph, renderSvg, type MachineGraph } from './graph.js';
+import { InspectorModel, type ConnectionView } from './model.js';
+import { inspectorPage } from './page.js';
+
+export interface InspectorOptions {
+  /** Address to listen on; 127.0.0.1 by default (only this machine can connect). */
+  host?: string;
+  /** Port; 0 (the default) picks a free one. */
+  port?: number;
+  /** When set, the page and its WebSocket need `?token=` with this value (the printed URL has it). */
+  token?: string;
+  /** Records kept and shown per connection (default 50). */
+  recentRecords?: number;
+  /** Closed connections kept on the list (default 20). */
+  keepClosed?: number;
+}
+
+export interface RunningInspector {
+  /** The page's address, with the token when there is one. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** Pages connected now. */
+  clients(): number;
+  /** Resolves when at least one page is connected. */
+  whenViewed(): Promise<void>;
+  /** Stops observing, closes the pages' sockets and the server. */
+  close(): Promise<void>;
+}
+
+/** The messages the page receives. */
+export type InspectorMessage =
+  | { type: 'hello'; diagrams: Record<string, { graph: MachineGraph; svg: string }>; connections: ConnectionView[] }
+  | { type: 'update'; connections: ConnectionView[]; removed: string[] };
+
+const DIAGRAMS = { signaling: signalingMachine, connection: connectionMachine, gathering: gatheringMachine, dataChannel: dataChannelMachine };
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/**
+ * A local inspector: an HTTP + WebSocket server whose page lists the process's connections and,
+ * for the one selected, draws each machine (signaling, connection, gathering, every data channel)
+ * from its definition, marks the current state and the last transition as records arrive, and
+ * shows the recent records. A page that opens late gets the current picture at once. Nothing
+ * leaves the machine: the page loads nothing from elsewhere.
+ *
+ * @example
+ * ```ts
+ * const inspector = await startInspector();            // 127.0.0.1, a free port
+ * console.log(`inspector: ${inspector.url}`);
+ * // ... create connections; they appear on the page as they are created
+ * await inspector.close();
+ * ```
+ */
+export async function startInspector(options: InspectorOptions = {}): Promise<RunningInspector> {
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token;
+  const model = new InspectorModel(options.recentRecords ?? 50, options.keepClosed ?? 20);
+  const diagrams = Object.fromEntries(
+    Object.entries(DIAGRAMS).map(([name, machine]) => {
+      const graph = machineGraph(machine);
+      return [name, { graph, svg: renderSvg(graph) }];
+    }),
+  );
+
+  for (const pc of liveConnections()) model.meet(pc);
+
+  const sockets = new Set<WebSocket>();
+  const viewers: Array<() => void> = [];
+  const changed = new Set<string>();
+  const removed = new Set<string>();
+  let flushTimer: NodeJS.Timeout | null = null;
+  const schedule = () => {
+    flushTimer ??= setTimeout(flush, 25);
+  };
+  const flush = () => {
+    flushTimer = null;
+    const connections = [...changed].map((id) => model.get(id)).filter((view): view is ConnectionView => view !== undefined);
+    const message: InspectorMessage = { type: 'update', connections, removed: [...removed] };
+    changed.clear();
+    removed.clear();
+    if (connections.length === 0 && message.removed.length === 0) return;
+    const text = JSON.stringify(message);
+    for (const socket of sockets) if (socket.readyState === WebSocket.OPEN) socket.send(text);
+  };
+
+  const stopRecords = observeRecords((record) => {
+    for (const id of model.apply(record)) {
+      removed.add(id);
+      changed.delete(id);
+    }
+    if (model.get(record.connection)) changed.add(record.connection);
+    schedule();
+  });
+  const stopConnections = onConnectionCreated((pc) => {
+    model.meet(pc);
+    changed.add(pc.id);
+    schedule();
+  });
+
+  const server = createServer((request, response) => {
+    try {
+      serve(request, response);
+    } catch (error) {
+      response.writeHead(500).end(String(error));
+    }
+  });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+
+  const refuse = (request: IncomingMessage): { status: number; reason: string } | null => {
+    if (!hostAllowed(request.headers.host)) return { status: 421, reason: 'this inspector answers only to its own address' };
+    const url = new URL(request.url ?? '/', 'http://inspector');
+    if (token !== undefined && !sameSecret(url.searchParams.get('token') ?? '', token)) return { status: 401, reason: 'a token is needed: open the URL the inspector printed' };
+    return null;
+  };
+
+  const hostAllowed = (header: string | undefined): boolean => {
+    if (!LOOPBACK.has(host)) return true;
+    if (header === undefined) return false;
+    const port = (server.address() as AddressInfo).port;
+    return [...LOOPBACK].some((name) => header === `${name.includes(':') && !name.startsWith('[') ? `[${name}]` : name}:${port}`);
+  };
+
+  function serve(request: IncomingMessage, response: ServerResponse): void {
+    const refused = refuse(request);
+    if (refused) {
+      response.writeHead(refused.status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${refused.reason}\n`);
+      return;
+    }
+    const path = new URL(request.url ?? '/', 'http://inspector').pathname;
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.writeHead(405, { allow: 'GET' }).end();
+      return;
+    }
+    if (path === '/' || path === '/index.html') {
+      const nonce = randomBytes(16).toString('base64');
+      response.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer',
+        'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; img-src data:; connect-src ws://${request.headers.host}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+      });
+      response.end(request.method === 'HEAD' ? undefined : inspectorPage(nonce));
+      return;
+    }
+    if (path === '/state.json') {
+      response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      response.end(JSON.stringify({ connections: model.list() }));
+      return;
+    }
+    response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+  }
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refused = refuse(request);
+    const path = new URL(request.url ?? '/', 'http://inspector').pathname;
+    const origin = request.headers.origin;
+    const crossSite = origin !== undefined && origin !== `http://${request.headers.host}`;
+    if (refused || path !== '/ws' || crossSite) {
+      const status = refused?.status ?? (crossSite ? 403 : 404);
+      socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 421 ? 'Misdirected Request' : 'Not Found'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('close', () => sockets.delete(ws));
+      ws.on('error', () => sockets.delete(ws));
+      const hello: InspectorMessage = { type: 'hello', diagrams, connections: model.list() };
+      ws.send(JSON.stringify(hello));
+      for (const viewer of viewers.splice(0)) viewer();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  const url = `http://${shownHost}:${port}/${token === undefined ? '' : `?token=${encodeURIComponent(token)}`}`;
+
+  return {
+    url,
+    host,
+    port,
+    clients: () => sockets.size,
+    whenViewed: () => (sockets.size > 0 ? Promise.resolve() : new Promise<void>((resolve) => viewers.push(resolve))),
+    async close() {
+      stopRecords();
+      stopConnections();
+      if (flushTimer) clearTimeout(flushTimer);
+      for (const socket of sockets) socket.terminate();
+      wss.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+/** A random token, for `startInspector({ token })`. */
+export function randomToken(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
