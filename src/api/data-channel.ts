@@ -190,6 +190,15 @@ export class WebRTCDataChannel {
     if (this.machine.send({ type: 'peer_closed' })) this.stack.close();
   }
 
+  /**
+   * @internal The stack closed the owning connection by itself (the remote end closed, or it
+   * failed). Called inside the stack's callback: no native call here; closing the native
+   * connection closes its channels.
+   */
+  connectionClosed(): void {
+    this.machine.send({ type: 'peer_closed' });
+  }
+
   private get state(): DataChannelStateName {
     return this.machine.state as DataChannelStateName;
   }

@@ -302,8 +302,12 @@ export class WebRTCPeerConnection {
     switch (event.type) {
       case 'stack.connection_state':
         this.takeStackEvent(this.connection, event);
-        // Closed by the remote end: Godot then reads SIGNALING_STATE_CLOSED too.
-        if (event.state === 'closed') this.signaling.send({ type: 'close' });
+        // Closed by the remote end (or after a failure): Godot then reads SIGNALING_STATE_CLOSED too,
+        // and the channels are closed with it (one that never opened would stay STATE_CONNECTING).
+        if (event.state === 'closed') {
+          this.signaling.send({ type: 'close' });
+          for (const channel of this.channels) channel.connectionClosed();
+        }
         return;
       case 'stack.gathering_state':
         this.takeStackEvent(this.gathering, event);

@@ -119,9 +119,10 @@ export function peerModelStep(state: PeerModelState, event: PeerModelEvent): { s
     }
     case 'stack.connection_state': {
       const connection = conn(event);
-      // Closed by the remote end: the signaling reads closed too.
-      const signaling = event.state === 'closed' ? sig({ type: 'close' }) : state.signaling;
-      return { state: { ...state, connection, signaling }, taken };
+      if (event.state !== 'closed') return { state: { ...state, connection }, taken };
+      // Closed by the stack (the remote end closed, or it failed): the signaling reads closed too, and the channels close.
+      const signaling = sig({ type: 'close' });
+      return { state: { ...state, connection, signaling, channel: chan({ type: 'peer_closed' }) }, taken };
     }
     case 'stack.gathering_state':
       return { state: { ...state, gathering: gath(event) }, taken };

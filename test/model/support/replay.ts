@@ -348,7 +348,7 @@ async function prepare(rig: LoopbackRig, action: Prep, where: string): Promise<v
       rig.ensureOffer();
       return;
     case 'connect':
-      rig.connect(action.fate);
+      await rig.connect(action.fate);
       return;
     case 'waitChannelOpenHeld': {
       const gated = rig.followedGate!;

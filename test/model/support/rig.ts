@@ -253,7 +253,7 @@ export class LoopbackRig extends Rig {
    * Connects L to a far end that answers its offer, with the far end's own DTLS fingerprint
    * (good) or a wrong one (bad: ICE connects, DTLS fails). Candidates flow both ways.
    */
-  connect(fate: 'good' | 'bad'): void {
+  async connect(fate: 'good' | 'bad'): Promise<void> {
     if (this.fate === fate) return;
     if (this.fate !== 'none') throw new Error(`already connected with a ${this.fate} answer`);
     this.ensureOffer();
@@ -270,9 +270,8 @@ export class LoopbackRig extends Rig {
       if (this.pc.get_signaling_state() !== WebRTCPeerConnection.SIGNALING_STATE_CLOSED && far === this.far) this.pc.add_ice_candidate(media, index, name);
     });
     this.expectOk(far.set_remote_description('offer', asActiveOffer(offer)), 'the far end taking the offer');
-    far.poll();
-    if (answer === null) throw new Error('the far end made no answer');
-    this.expectOk(this.pc.set_remote_description('answer', fate === 'bad' ? wrongFingerprint(answer) : answer), 'set_remote_description(answer)');
+    await this.waitFor("the far end's answer", () => answer !== null);
+    this.expectOk(this.pc.set_remote_description('answer', fate === 'bad' ? wrongFingerprint(answer!) : answer!), 'set_remote_description(answer)');
     for (const [media, index, name] of this.localCandidates) far.add_ice_candidate(media, index, name);
   }
 
