@@ -1,5 +1,5 @@
 import { getAdjacencyMap, getShortestPaths, getSimplePaths } from 'xstate/graph';
-import { initialTransition, transition, type AnyStateMachine, type EventObject, type SnapshotFrom } from 'xstate';
+import { initialTransition, transition, type AnyStateMachine, type EventFromLogic, type EventObject, type SnapshotFrom } from 'xstate';
 import { stateName } from '../machines/explain.js';
 import { describeEvent } from '../api/machine-handle.js';
 import { eventsOf } from './events.js';
@@ -113,7 +113,10 @@ function defaultSerialize(machine: AnyStateMachine): (snapshot: SnapshotFrom<Any
  * alphabet, once per (from, event, to). A transition defined on the root (say `initialize`)
  * counts once per state it leaves. This is what the coverage figures count.
  */
-export function machineEdges<E extends EventObject>(machine: AnyStateMachine, options: Omit<GeneratePathsOptions<E>, 'strategy' | 'maxPaths'> = {}): Array<ModelEdge<E>> {
+export function machineEdges<M extends AnyStateMachine, E extends EventObject = EventFromLogic<M>>(
+  machine: M,
+  options: Omit<GeneratePathsOptions<E>, 'strategy' | 'maxPaths' | 'keepPrefixes'> = {},
+): Array<ModelEdge<E>> {
   const adjacency = getAdjacencyMap(machine, traversal(machine, options) as never);
   const edges = new Map<string, ModelEdge<E>>();
   for (const vertex of Object.values(adjacency) as Array<{ state: SnapshotFrom<AnyStateMachine>; transitions: Record<string, { event: E; state: SnapshotFrom<AnyStateMachine> }> }>) {
@@ -138,7 +141,7 @@ function toEdge<E extends EventObject>(from: string, event: E, to: string): Mode
 type RawPath<E> = { steps: Array<{ event: E | { type: 'xstate.init' }; state: SnapshotFrom<AnyStateMachine> }> };
 
 /** Paths through `machine` (see `PathStrategy`), ready to replay. */
-export function generatePaths<E extends EventObject>(machine: AnyStateMachine, options: GeneratePathsOptions<E> = {}): Array<ModelPath<E>> {
+export function generatePaths<M extends AnyStateMachine, E extends EventObject = EventFromLogic<M>>(machine: M, options: GeneratePathsOptions<E> = {}): Array<ModelPath<E>> {
   const strategy = options.strategy ?? 'transitions';
   const maxPaths = options.maxPaths ?? 10_000;
   const config = traversal(machine, options);

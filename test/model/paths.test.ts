@@ -28,7 +28,7 @@ import {
   type ModelPath,
 } from '../../src/testing/index.js';
 import { NOT_CAUSABLE_OVER_LOOPBACK } from './support/loopback-causes.js';
-import { loopbackRuns, replayOverLoopback, replayScripted, replayWholeModel } from './support/replay.js';
+import { loopbackRuns, nativeRetries, withNativeRetry, replayOverLoopback, replayScripted, replayWholeModel } from './support/replay.js';
 
 const coverage = new ModelCoverage();
 const stopObserving = coverage.observe((record) =>
@@ -51,7 +51,7 @@ for (const machine of NAMES) {
     describe.concurrent('over loopback (node-datachannel on 127.0.0.1)', () => {
       for (const { path, plan, prefixOf } of loopbackRuns(machine, generated[machine])) {
         it(prefixOf ? `${path.description} (up to what loopback can cause of: ${prefixOf})` : path.description, async () => {
-          await replayOverLoopback(machine, path, plan, coverage);
+          await withNativeRetry(() => replayOverLoopback(machine, path, plan, coverage));
           counts.loopback++;
         }, 30_000);
       }
@@ -77,6 +77,7 @@ afterAll(() => {
   stopObserving();
   const lines = ['', 'Model coverage (generated paths replayed on real WebRTCPeerConnections):', coverage.table(['loopback', 'scripted'])];
   lines.push(`paths replayed: ${counts.loopback} over loopback, ${counts.scripted} through the scripted stack, ${counts.wholeModel} of the whole model`);
+  if (nativeRetries.count > 0) lines.push(`loopback replays run again after libdatachannel rejected a valid description by itself: ${nativeRetries.count}`);
   for (const machine of NAMES) {
     const missed = coverage.missing(machine, ['loopback']);
     if (missed.length === 0) continue;

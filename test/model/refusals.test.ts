@@ -21,7 +21,7 @@ import { explainRefusal } from '../../src/machines/explain.js';
 import { signalingGuardReasons } from '../../src/machines/signaling.js';
 import { MACHINES, MODEL_EVENTS, edgeKey, eventLabel, generatePaths, scriptedCandidate, scriptedSdp, type ModelMachineName, type ModelPath } from '../../src/testing/index.js';
 import { whyNotCausable } from './support/loopback-causes.js';
-import { planLoopback, replayOverLoopback } from './support/replay.js';
+import { planLoopback, replayOverLoopback, withNativeRetry } from './support/replay.js';
 import type { LoopbackRig } from './support/rig.js';
 import { methodMatrix } from './support/matrix.js';
 
@@ -122,7 +122,7 @@ describe.concurrent('every method a state does not allow, on a real connection i
     expect(row!.method.replace(/^WebRTCDataChannel\./, '')).toBe(c.event.type);
     const plan = planLoopback(c.machine, c.path);
     if (!plan.ok) throw new Error(plan.reason);
-    await replayOverLoopback(c.machine, c.path, plan, null, (rig) => {
+    await withNativeRetry(() => replayOverLoopback(c.machine, c.path, plan, null, (rig) => {
       const channel = rig.channels[0];
       const handle = c.machine === 'dataChannel' ? channel!.machine : rig.pc[c.machine as 'signaling' | 'connection'];
       const before = { states: rig.pc.get_machine_states(), channels: rig.channels.map((ch) => ch.get_ready_state()) };
@@ -151,7 +151,7 @@ describe.concurrent('every method a state does not allow, on a real connection i
       });
       if (c.machine === 'dataChannel') expect(refusals[0]!.channel).toBe('dc#1');
       produced.set(c.row, (produced.get(c.row) ?? 0) + 1);
-    });
+    }));
   }, 30_000);
 });
 
@@ -159,6 +159,12 @@ describe('the README', () => {
   it('has the matrix of methods by state, as the machines give it', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     expect(readme, 'README.md must contain this matrix (generated from the machines)').toContain(methodMatrix());
+  });
+
+  it('shows test/model/example.test.ts as it is', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const example = readFileSync(new URL('./example.test.ts', import.meta.url), 'utf8').trimEnd();
+    expect(readme).toContain(example);
   });
 });
 

@@ -61,6 +61,8 @@ export class GatedPeer implements WebRTCPeerConnectionExtension {
   readonly channels: GatedChannel[] = [];
   /** Every connection-state report the stack made, released or not. */
   readonly reported: NativeConnectionState[] = [];
+  /** Whether the stack has reported gathering (its ICE transport exists), released or not. */
+  gatheringSeen = false;
 
   constructor(
     private readonly inner: WebRTCPeerConnectionExtension,
@@ -75,6 +77,7 @@ export class GatedPeer implements WebRTCPeerConnectionExtension {
         this.connection.push(event.state);
         return;
       case 'stack.gathering_state':
+        this.gatheringSeen = true;
         this.gathering.push(event.state);
         return;
       case 'stack.data_channel': {

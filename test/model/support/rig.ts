@@ -271,12 +271,26 @@ export class LoopbackRig extends Rig {
     });
     this.expectOk(far.set_remote_description('offer', asActiveOffer(offer)), 'the far end taking the offer');
     await this.waitFor("the far end's answer", () => answer !== null);
+    await this.readyForRemote();
     this.expectOk(this.pc.set_remote_description('answer', fate === 'bad' ? wrongFingerprint(answer!) : answer!), 'set_remote_description(answer)');
     for (const [media, index, name] of this.localCandidates) far.add_ice_candidate(media, index, name);
   }
 
   private expectOk(code: GodotError, what: string): void {
     if (code !== GodotError.OK) throw new Error(`${what} was refused (${code}): ${JSON.stringify(this.pc.get_records().at(-1))}`);
+  }
+
+  /**
+   * Waits, before L is given a remote description, until L's stack has started gathering, i.e.
+   * its ICE transport exists: libdatachannel sometimes fails a connection whose remote description
+   * arrives within milliseconds of its own offer ("Got a remote candidate without ICE transport",
+   * the connection failed before it gathered; seen with raw node-datachannel too). A network
+   * round trip always gives it that time; the far end here waits for it.
+   */
+  async readyForRemote(): Promise<void> {
+    const context = this.pc.signaling.actor.getSnapshot().context;
+    if (!context.created || this.pc.signaling.state === 'closed') return;
+    await this.waitFor('L\'s stack to start gathering', () => this.peer().gatheringSeen);
   }
 
   /** Polls every connection until `done()` holds. */
