@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bin, scratchDir, tsx } from './support.js';
+import { bin, ICE_TRANSPORT_RACE, scratchDir, tsx } from './support.js';
 
 const dir = scratchDir();
 const root = new URL('../..', import.meta.url).pathname;
@@ -12,9 +12,14 @@ let demo: ReturnType<typeof spawnSync>;
 const audit = (...args: string[]) => spawnSync(process.execPath, [bin, 'audit', ...args], { encoding: 'utf8', timeout: 30_000 });
 
 beforeAll(() => {
-  // A real demo session, as `npm start -- --audit FILE` runs it.
-  demo = spawnSync(tsx, ['demo/minimal.ts', '--audit', trail], { cwd: root, encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
-}, 40_000);
+  // A real demo session, as `npm start -- --audit FILE` runs it (again if the stack race struck: see ICE_TRANSPORT_RACE).
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    rmSync(trail, { force: true });
+    demo = spawnSync(tsx, ['demo/minimal.ts', '--audit', trail], { cwd: root, encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
+    if (demo.status === 0 || !String(demo.stdout).includes(ICE_TRANSPORT_RACE)) break;
+    console.warn(`the demo hit the stack race (${ICE_TRANSPORT_RACE}); running it again`);
+  }
+}, 100_000);
 
 describe('npm start -- --audit FILE, then webrtc-statecharts audit FILE', () => {
   it('the demo exits 0, starts and names the inspector, and writes its trail', () => {

@@ -1,0 +1,34 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+
+/** Debian's Chromium (`apt-get install chromium`; .ci/run installs it). Nothing is downloaded. */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** Where the browser tests leave their screenshots (ignored by git). */
+export const artifacts = new URL('../artifacts/', import.meta.url).pathname;
+
+/**
+ * Headless Chromium, loopback only: no QUIC, no background traffic, no component or sync
+ * updates; playwright gives it a fresh user-data directory of its own, removed on close.
+ * A missing Chromium fails the test (it is never skipped): install it with
+ * `apt-get install -y --no-install-recommends chromium`.
+ */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install it with \`apt-get update && apt-get install -y --no-install-recommends chromium\` (.ci/run does)`);
+  }
+  mkdirSync(artifacts, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--headless',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}

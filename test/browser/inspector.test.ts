@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { startInspector, type RunningInspector } from '../../src/inspector/index.js';
+import { WebRTCDataChannel } from '../../src/index.js';
+import { bothOpen, peer, pollUntil, wire } from '../support/loopback.js';
+import { artifacts, launchChromium } from './chromium.js';
+
+let browser: Browser;
+let inspector: RunningInspector;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  inspector = await startInspector();
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await inspector?.close();
+});
+
+const connectionState = (state: string) => `.panel[data-machine="connection"] g.state.current[data-state="${state}"]`;
+
+describe('the inspector in Chromium', () => {
+  it('sees a connection appear and its connection machine reach connected, live', async () => {
+    const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(String(error)));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    await page.goto(inspector.url);
+    await page.waitForSelector('body[data-socket="open"]');
+    // A mark that a reload would wipe: everything below arrives over the open socket.
+    await page.evaluate(() => ((globalThis as unknown as { mark: number }).mark = 42));
+
+    const p1 = peer();
+    const p2 = peer();
+    await page.locator(`#connections li[data-connection="${p1.id}"]`).waitFor();
+    await page.locator(`#connections li[data-connection="${p1.id}"]`).click();
+    await page.locator(connectionState('new')).waitFor();
+    expect(await page.locator('#detail h2').first().innerText()).toBe(p1.id);
+    // Every machine is drawn, each with its states, the current one marked.
+    for (const machine of ['signaling', 'connection', 'gathering']) {
+      expect(await page.locator(`.panel[data-machine="${machine}"] g.state`).count()).toBeGreaterThan(2);
+      expect(await page.locator(`.panel[data-machine="${machine}"] g.state.current`).count()).toBe(1);
+    }
+
+    const ch1 = p1.create_data_channel('chat', { negotiated: true, id: 1 })!;
+    const ch2 = p2.create_data_channel('chat', { negotiated: true, id: 1 })!;
+    wire(p1, p2);
+    p1.create_offer();
+    await pollUntil([p1, p2], () => bothOpen(ch1, ch2), 10_000);
+
+    await page.locator(connectionState('connected')).waitFor({ timeout: 10_000 });
+    await page.locator('.panel[data-machine="dataChannel"][data-channel="chat#1"] g.state.current[data-state="open"]').waitFor();
+    await page.locator('.panel[data-machine="connection"] g.edge.taken[data-edge="connecting->connected"]').waitFor();
+    expect(await page.locator(`#connections li[data-connection="${p1.id}"]`).getAttribute('data-connection-state')).toBe('connected');
+    expect(await page.locator('#records tr[data-kind="transition"]').count()).toBeGreaterThan(5);
+    expect(await page.locator('#records').innerText()).toContain('stack.connection_state(connected)');
+    expect(await page.evaluate(() => (globalThis as unknown as { mark: number }).mark)).toBe(42);
+    expect(ch1.get_ready_state()).toBe(WebRTCDataChannel.STATE_OPEN);
+    await page.screenshot({ path: `${artifacts}inspector.png`, fullPage: true });
+
+    // A page opened now gets the current picture at once.
+    const late = await browser.newPage();
+    await late.goto(`${inspector.url}#${p1.id}`);
+    await late.locator(connectionState('connected')).waitFor({ timeout: 5000 });
+
+    p1.close();
+    await page.locator(connectionState('closed')).waitFor();
+    await late.locator(connectionState('closed')).waitFor();
+    expect(errors).toEqual([]);
+    await late.close();
+    await page.close();
+  }, 60_000);
+});
