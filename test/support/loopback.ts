@@ -60,7 +60,9 @@ export async function connectedPair(options: Record<string, unknown> = { negotia
   const ch2 = p2.create_data_channel('chat', options)!;
   wire(p1, p2);
   p1.create_offer();
-  await pollUntil([p1, p2], () => bothOpen(ch1, ch2));
+  // A channel's open can be reported before its connection's connected: wait for both.
+  const connected = (pc: WebRTCPeerConnection) => pc.get_connection_state() === WebRTCPeerConnection.STATE_CONNECTED;
+  await pollUntil([p1, p2], () => bothOpen(ch1, ch2) && connected(p1) && connected(p2));
   return { p1, p2, ch1, ch2 };
 }
 
