@@ -71,8 +71,11 @@ async function finish(): Promise<void> {
     print(`audit: ${written} records appended to ${flags.audit}; verify them with: npx webrtc-statecharts audit ${flags.audit}`);
   }
 }
+let interrupted: () => void = () => {};
+const interruption = new Promise<void>((resolve) => (interrupted = resolve));
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    interrupted();
     print(`\n${signal}: closing the peers`);
     clearInterval(frame);
     clearInterval(keepPolling);
@@ -85,7 +88,7 @@ let frame: NodeJS.Timeout | undefined;
 let keepPolling: NodeJS.Timeout | undefined;
 let giveUp: NodeJS.Timeout | undefined;
 
-if (flags.inspect) await inspector.whenViewed();
+if (flags.inspect) await Promise.race([inspector.whenViewed(), interruption]);
 if (!finished) run();
 
 function run(): void {

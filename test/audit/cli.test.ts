@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -86,4 +86,20 @@ describe('npm start -- --audit FILE, then webrtc-statecharts audit FILE', () => 
     expect(run.status).toBe(1);
     expect(run.stdout).toContain('no records');
   });
+
+  it('npm start -- --inspect waits for a page and stops with status 0 on Ctrl-C, even before one opened', async () => {
+    const demo = spawn(process.execPath, ['--import', 'tsx', 'demo/minimal.ts', '--inspect'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    demo.stdout.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => demo.on('exit', (code) => resolve(code)));
+    for (const deadline = Date.now() + 20_000; !output.includes('Ctrl-C stops the demo'); ) {
+      if (Date.now() > deadline) throw new Error(output);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(output).toMatch(/^inspector: http:\/\/127\.0\.0\.1:\d+\/$/m);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(output).not.toContain('webrtc-statecharts: the Godot docs');
+    demo.kill('SIGINT');
+    expect(await exited).toBe(0);
+  }, 30_000);
 });
