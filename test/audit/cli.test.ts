@@ -23,7 +23,7 @@ beforeAll(() => {
 
 describe('npm start -- --audit FILE, then webrtc-statecharts audit FILE', () => {
   it('the demo exits 0, starts and names the inspector, and writes its trail', () => {
-    expect(demo.status, String(demo.stderr)).toBe(0);
+    expect(demo.status, `${demo.stdout}${demo.stderr}`).toBe(0);
     expect(demo.stdout).toMatch(/^inspector: http:\/\/127\.0\.0\.1:\d+\/$/m);
     expect(demo.stdout).toContain('done: both messages crossed; both connections closed');
     expect(demo.stdout).toMatch(/audit: \d+ records appended to .*demo\.jsonl/);
