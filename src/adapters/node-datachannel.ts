@@ -15,6 +15,7 @@ import type {
   WebRTCPeerConnectionExtension,
 } from './extension.js';
 import { NativeLifetimes } from './native-lifetimes.js';
+import { DEFAULT_ANSWER_HOLD_MS, answersPassive, asActiveOffer, type AnswerGate, type DtlsRolePolicy } from './dtls-role.js';
 
 /**
  * The default stack: libdatachannel through node-datachannel.
@@ -47,17 +48,28 @@ export interface NodeDataChannelOptions {
   enableIceTcp?: boolean;
   /** The max-message-size this end announces (libdatachannel's default is 256 KiB). */
   maxMessageSize?: number;
+  /**
+   * Who is the DTLS client when this end answers (see `dtls-role.ts` and BENCHMARKS.md): `stack`
+   * (the default) keeps libdatachannel's choice, the answerer; `offerer-client` answers passive;
+   * `auto` answers passive to offers from libdatachannel only. With the answer hold, `auto`
+   * removed the 1 s DTLS stall of libdatachannel-to-libdatachannel loopback setups, but a rare
+   * DTLS failure remains (about 1 in 1500), so it is opt-in.
+   */
+  dtlsRole?: DtlsRolePolicy;
+  /** How long a passive answer waits for this end's ICE to connect before it is emitted anyway, in ms (default 30; 0: never held). */
+  answerHoldMs?: number;
 }
 
 /** A node-datachannel factory with stack settings of its own; register it or pass it to `set_default_extension`. */
 export function createNodeDataChannelExtension(options: NodeDataChannelOptions = {}): ExtensionFactory {
-  const { name = 'node-datachannel', ...settings } = options;
+  const { name = 'node-datachannel', dtlsRole = 'stack', answerHoldMs = DEFAULT_ANSWER_HOLD_MS, ...settings } = options;
+  const roles: RolePolicy = { policy: dtlsRole, holdMs: Math.max(0, answerHoldMs) };
   return {
     name,
     create(configuration, sink) {
       try {
         const pc = new nodeDataChannel.PeerConnection(`peer-${++peerNumber}`, { ...settings, ...toRtcConfig(configuration) });
-        return OK(new NodeDataChannelPeer(pc, sink));
+        return OK(new NodeDataChannelPeer(pc, sink, roles));
       } catch (error) {
         return fail(GodotError.FAILED, `node-datachannel could not create a connection: ${messageOf(error)}`);
       }
@@ -103,12 +115,24 @@ const GATHERING_STATES: Record<string, NativeGatheringState> = {
   complete: 'complete',
 };
 
-class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
+interface RolePolicy {
+  policy: DtlsRolePolicy;
+  holdMs: number;
+}
+
+class NodeDataChannelPeer implements WebRTCPeerConnectionExtension, AnswerGate {
   private closed = false;
+  /** Decided by the first remote offer and kept for later ones, so that a renegotiation never swaps the DTLS roles. */
+  private answerPassive: boolean | null = null;
+  /** ICE has connected (or given up): a held answer may go. */
+  private iceSettled = false;
+  /** While a passive answer is held: when it is released anyway (performance.now() ms); 0 when nothing is held. */
+  private holdUntil = 0;
 
   constructor(
     private readonly pc: PeerConnection,
     sink: StackEventSink,
+    private readonly roles: RolePolicy,
   ) {
     nativeLifetimes.connectionOpened(pc);
     const deliver = (event: StackEvent) => {
@@ -133,6 +157,10 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
       if (narrowed) deliver({ type: 'stack.gathering_state', state: narrowed });
     });
     pc.onSignalingStateChange((state) => deliver({ type: 'stack.signaling_state', state: String(state) }));
+    // Only a flag: a held answer is released by the next answerReady() (from poll), never from here.
+    pc.onIceStateChange((state) => {
+      if (state === 'connected' || state === 'completed' || state === 'failed' || state === 'closed') this.iceSettled = true;
+    });
     pc.onLocalCandidate((candidate, mid) => deliver({ type: 'stack.local_candidate', mid: String(mid ?? ''), candidate: String(candidate) }));
     pc.onDataChannel((dc) => {
       const channel = new NodeDataChannelChannel(dc);
@@ -153,10 +181,25 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
     if (state !== 'have-remote-offer') {
       return fail(GodotError.ERR_UNAVAILABLE, `the stack cannot make an answer in its signaling state ${state}`);
     }
-    return this.generate('answer');
+    const answer = this.generate('answer');
+    if (answer.code === GodotError.OK && this.answerPassive && this.roles.holdMs > 0 && !this.iceSettled) {
+      this.holdUntil = performance.now() + this.roles.holdMs;
+    }
+    return answer;
+  }
+
+  /** A passive answer waits until this end's ICE has connected (its DTLS server exists), or until the hold runs out. */
+  answerReady(): boolean {
+    if (this.holdUntil === 0) return true;
+    if (this.iceSettled || this.closed || performance.now() >= this.holdUntil) this.holdUntil = 0;
+    return this.holdUntil === 0;
   }
 
   setRemoteDescription(type: 'offer' | 'answer', sdp: string): StackResult {
+    if (type === 'offer') {
+      this.answerPassive ??= answersPassive(this.roles.policy, sdp);
+      if (this.answerPassive) sdp = asActiveOffer(sdp);
+    }
     try {
       this.pc.setRemoteDescription(sdp, type);
       return OK(undefined);

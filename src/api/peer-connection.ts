@@ -5,6 +5,7 @@ import { connectionMachine, type ConnectionStateName } from '../machines/connect
 import { gatheringMachine, type GatheringStateName } from '../machines/gathering.js';
 import { SDP_TYPES, type SdpType, type SignalingEvent } from '../machines/events.js';
 import type { DataChannelExtension, StackEvent, StackResult, WebRTCPeerConnectionExtension } from '../adapters/extension.js';
+import { hasAnswerGate } from '../adapters/dtls-role.js';
 import { Recorder } from '../records/recorder.js';
 import { registerConnection } from '../records/connections.js';
 import type { ConnectionRecord, MachineName } from '../records/record.js';
@@ -93,6 +94,8 @@ export class WebRTCPeerConnection {
   private readonly inspect: Inspector | undefined;
   private stack: WebRTCPeerConnectionExtension | null = null;
   private queue: Array<() => void> = [];
+  /** A held answer's signal and what releases it (see adapters/dtls-role.ts): poll() stops there until `ready()`. */
+  private gate: { signal: () => void; ready: () => boolean } | null = null;
   private channels = new Set<WebRTCDataChannel>();
   private negotiatedIds = new Set<number>();
   private heldCandidates: Array<{ mid: string; candidate: string }> = [];
@@ -206,7 +209,11 @@ export class WebRTCPeerConnection {
     if (sdpType === 'offer' || sdpType === 'answer') this.remoteMids = mediaIds(sdp);
     this.signaling.send(event);
     const answer = valueOf(applied);
-    if (typeof answer === 'string') this.descriptionGenerated('answer', answer);
+    if (typeof answer === 'string') {
+      this.descriptionGenerated('answer', answer);
+      const stack = this.stack!;
+      if (hasAnswerGate(stack)) this.gate = { signal: this.queue[this.queue.length - 1]!, ready: () => stack.answerReady() };
+    }
     this.applyHeldCandidates();
     return GodotError.OK;
   }
@@ -238,7 +245,13 @@ export class WebRTCPeerConnection {
 
   /** Emits the signals queued since the last poll, in the order the stack reported them. */
   poll(): GodotError {
-    while (this.queue.length > 0) this.queue.shift()!();
+    while (this.queue.length > 0) {
+      if (this.gate !== null && this.gate.signal === this.queue[0]) {
+        if (!this.gate.ready()) break;
+        this.gate = null;
+      }
+      this.queue.shift()!();
+    }
     return GodotError.OK;
   }
 
@@ -382,6 +395,7 @@ export class WebRTCPeerConnection {
 
   private shutDownStack(): void {
     this.queue = [];
+    this.gate = null;
     this.heldCandidates = [];
     for (const channel of this.channels) channel.peerClosed();
     this.channels.clear();
