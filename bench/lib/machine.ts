@@ -5,9 +5,12 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
+/** The installed version, read from the package's own package.json (some packages do not export it). */
 function version(name: string): string {
   try {
-    return (require(`${name}/package.json`) as { version: string }).version;
+    const entry = require.resolve(name);
+    const root = entry.slice(0, entry.lastIndexOf(`node_modules/${name}/`) + `node_modules/${name}/`.length);
+    return (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string }).version;
   } catch {
     return 'not installed';
   }

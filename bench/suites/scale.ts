@@ -46,7 +46,7 @@ export async function scaleRun(stackName: 'library' | 'node-datachannel', n: num
   const connectAllMs = now() - t0;
   const pairs = results.filter((p): p is ConnectedPair => p !== null);
   const after = await settle();
-  const connections = 2 * pairs.length;
+  const connected = 2 * pairs.length;
   const setup = summarize(pairs.map((p) => p.setupMs));
 
   const sweep = () => {
@@ -68,13 +68,14 @@ export async function scaleRun(stackName: 'library' | 'node-datachannel', n: num
   return {
     stack: stackName,
     pairs: n,
-    connected: pairs.length,
-    connections,
+    connectedPairs: pairs.length,
+    connections: 2 * n,
+    connected,
     connectAllMs: round(connectAllMs, 1),
     setupMedianMs: round(setup.median),
     setupMaxMs: round(setup.max),
-    heapPerConnectionKB: round((after.heapUsed - before.heapUsed) / connections / 1024, 2),
-    rssPerConnectionKB: round((after.rss - before.rss) / connections / 1024, 1),
+    heapPerConnectionKB: round((after.heapUsed - before.heapUsed) / connected / 1024, 2),
+    rssPerConnectionKB: round((after.rss - before.rss) / connected / 1024, 1),
     idleSweep: idle,
     busySweep: busy,
   };
