@@ -22,7 +22,7 @@
  * Both apply only to offers from libdatachannel (`o=rtc`) under the `auto` policy: that is the
  * pairing where the race was measured; libwebrtc offerers show no stall, and werift offerers are
  * left exactly as before. The default is `stack` (nothing changes): in the benchmark, `auto`
- * removed every stall, but about 1 setup in 1500 failed with a DTLS certificate-verification
+ * removed every stall, but 1 setup in 150 to 1 in 1500 failed with a DTLS certificate-verification
  * error on the libdatachannel offerer, whose ICE then connects while it is still applying the
  * answer (see BENCHMARKS.md).
  */

@@ -53,7 +53,7 @@ export interface NodeDataChannelOptions {
    * (the default) keeps libdatachannel's choice, the answerer; `offerer-client` answers passive;
    * `auto` answers passive to offers from libdatachannel only. With the answer hold, `auto`
    * removed the 1 s DTLS stall of libdatachannel-to-libdatachannel loopback setups, but a rare
-   * DTLS failure remains (about 1 in 1500), so it is opt-in.
+   * DTLS failure remains (1 setup in 150 to 1 in 1500 in the benchmark), so it is opt-in.
    */
   dtlsRole?: DtlsRolePolicy;
   /** How long a passive answer waits for this end's ICE to connect before it is emitted anyway, in ms (default 30; 0: never held). */
