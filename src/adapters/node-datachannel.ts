@@ -270,11 +270,25 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension, AnswerGate {
       this.pc.setLocalDescription(type);
       const description = this.pc.localDescription();
       if (!description || typeof description.sdp !== 'string') return fail(GodotError.FAILED, `the stack made no ${type}`);
-      return OK(description.sdp);
+      return OK(withoutCandidates(description.sdp));
     } catch (error) {
       return fail(GodotError.FAILED, `the stack could not make an ${type}: ${messageOf(error)}`);
     }
   }
+}
+
+/**
+ * The description read back at once already lists the candidates gathered so far and
+ * `a=end-of-candidates`; the same candidates then trickle through `onLocalCandidate`. A remote
+ * libdatachannel refuses candidates after the end-of-candidates it was given, so the description
+ * goes out without them, as Godot's native backend sends it (from onLocalDescription): every
+ * candidate travels once, through `ice_candidate_created`.
+ */
+function withoutCandidates(sdp: string): string {
+  return sdp
+    .split('\r\n')
+    .filter((line) => !line.startsWith('a=candidate:') && line !== 'a=end-of-candidates')
+    .join('\r\n');
 }
 
 class NodeDataChannelChannel implements DataChannelExtension {
@@ -283,6 +297,8 @@ class NodeDataChannelChannel implements DataChannelExtension {
   private handlers: ChannelHandlers | null = null;
   private knownId = -1;
   private knownMaxMessageSize = 65536;
+  private opened = false;
+  private sizeSettled = false;
   /** Closed by us or by the stack: from then on no native getter is called (some abort in callbacks). */
   private gone = false;
   private early: Array<ChannelEvent | { type: 'message'; data: Uint8Array; isString: boolean }> = [];
@@ -293,6 +309,7 @@ class NodeDataChannelChannel implements DataChannelExtension {
     this.label = safe(() => dc.getLabel(), '');
     this.protocol = safe(() => dc.getProtocol(), '');
     dc.onOpen(() => {
+      this.opened = true;
       this.id();
       this.event({ type: 'stack.open' });
     });
@@ -348,9 +365,15 @@ class NodeDataChannelChannel implements DataChannelExtension {
     return this.gone ? 0 : safe(() => this.dc.bufferedAmount(), 0);
   }
 
-  /** Before the connection is up the stack says 65536 (the size when the remote says nothing). */
+  /**
+   * Before the connection is up the stack says 65536 (the size when the remote says nothing).
+   * Once the channel is open the size is settled: read once and kept, so that put_packet makes
+   * no extra native call per packet.
+   */
   maxMessageSize(): number {
-    if (!this.gone) this.knownMaxMessageSize = safe(() => this.dc.maxMessageSize(), this.knownMaxMessageSize) || this.knownMaxMessageSize;
+    if (this.sizeSettled || this.gone) return this.knownMaxMessageSize;
+    this.knownMaxMessageSize = safe(() => this.dc.maxMessageSize(), this.knownMaxMessageSize) || this.knownMaxMessageSize;
+    if (this.opened) this.sizeSettled = true;
     return this.knownMaxMessageSize;
   }
 
