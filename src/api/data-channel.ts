@@ -2,18 +2,11 @@ import { ChannelState, GodotError, WriteMode, errorName } from '../godot/constan
 import { dataChannelMachine, type DataChannelStateName } from '../machines/data-channel.js';
 import type { DataChannelEvent } from '../machines/events.js';
 import { MachineHandle, describeEvent, type Inspector } from './machine-handle.js';
+import { CHANNEL_VALUES } from './state-values.js';
 import type { ChannelEvent, DataChannelExtension } from '../adapters/extension.js';
 import type { Recorder } from '../records/recorder.js';
-import type { ChannelOptions } from './channel-options.js';
 import { PacketQueue } from './packet-queue.js';
 import { describe } from './arguments.js';
-
-const STATE_VALUES: Record<DataChannelStateName, ChannelState> = {
-  connecting: ChannelState.STATE_CONNECTING,
-  open: ChannelState.STATE_OPEN,
-  closing: ChannelState.STATE_CLOSING,
-  closed: ChannelState.STATE_CLOSED,
-};
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const EMPTY = new Uint8Array(0);
@@ -143,7 +136,7 @@ export class WebRTCDataChannel {
   }
 
   get_ready_state(): ChannelState {
-    return STATE_VALUES[this.state];
+    return CHANNEL_VALUES[this.state];
   }
 
   get_label(): string {

@@ -15,29 +15,8 @@ import { parseChannelOptions } from './channel-options.js';
 import { checkSdp, mediaIds, normalizeCandidate, sameSdp } from './sdp.js';
 import { WebRTCDataChannel } from './data-channel.js';
 import { MachineHandle, describeEvent, type Inspector } from './machine-handle.js';
+import { CONNECTION_VALUES, GATHERING_VALUES, SIGNALING_VALUES } from './state-values.js';
 import { defaultExtension, resolveExtension, setDefaultExtension, type ExtensionName } from './extension-registry.js';
-
-const SIGNALING_VALUES: Record<SignalingStateName, SignalingState> = {
-  stable: SignalingState.SIGNALING_STATE_STABLE,
-  haveLocalOffer: SignalingState.SIGNALING_STATE_HAVE_LOCAL_OFFER,
-  haveRemoteOffer: SignalingState.SIGNALING_STATE_HAVE_REMOTE_OFFER,
-  haveLocalPranswer: SignalingState.SIGNALING_STATE_HAVE_LOCAL_PRANSWER,
-  haveRemotePranswer: SignalingState.SIGNALING_STATE_HAVE_REMOTE_PRANSWER,
-  closed: SignalingState.SIGNALING_STATE_CLOSED,
-};
-const CONNECTION_VALUES: Record<ConnectionStateName, ConnectionState> = {
-  new: ConnectionState.STATE_NEW,
-  connecting: ConnectionState.STATE_CONNECTING,
-  connected: ConnectionState.STATE_CONNECTED,
-  disconnected: ConnectionState.STATE_DISCONNECTED,
-  failed: ConnectionState.STATE_FAILED,
-  closed: ConnectionState.STATE_CLOSED,
-};
-const GATHERING_VALUES: Record<GatheringStateName, GatheringState> = {
-  new: GatheringState.GATHERING_STATE_NEW,
-  gathering: GatheringState.GATHERING_STATE_GATHERING,
-  complete: GatheringState.GATHERING_STATE_COMPLETE,
-};
 
 export interface PeerConnectionOptions {
   /** The connection's name in records; `pc-1`, `pc-2`, ... by default. */

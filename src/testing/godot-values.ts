@@ -1,4 +1,4 @@
-import { ChannelState, ConnectionState, GatheringState, SignalingState } from '../godot/constants.js';
+import { CHANNEL_VALUES, CONNECTION_VALUES, GATHERING_VALUES, SIGNALING_VALUES } from '../api/state-values.js';
 import type { ModelMachineName } from './events.js';
 
 /**
@@ -7,31 +7,8 @@ import type { ModelMachineName } from './events.js';
  * must read these for the machines' current states.
  */
 export const GODOT_VALUES: Record<ModelMachineName, Record<string, number>> = {
-  signaling: {
-    stable: SignalingState.SIGNALING_STATE_STABLE,
-    haveLocalOffer: SignalingState.SIGNALING_STATE_HAVE_LOCAL_OFFER,
-    haveRemoteOffer: SignalingState.SIGNALING_STATE_HAVE_REMOTE_OFFER,
-    haveLocalPranswer: SignalingState.SIGNALING_STATE_HAVE_LOCAL_PRANSWER,
-    haveRemotePranswer: SignalingState.SIGNALING_STATE_HAVE_REMOTE_PRANSWER,
-    closed: SignalingState.SIGNALING_STATE_CLOSED,
-  },
-  connection: {
-    new: ConnectionState.STATE_NEW,
-    connecting: ConnectionState.STATE_CONNECTING,
-    connected: ConnectionState.STATE_CONNECTED,
-    disconnected: ConnectionState.STATE_DISCONNECTED,
-    failed: ConnectionState.STATE_FAILED,
-    closed: ConnectionState.STATE_CLOSED,
-  },
-  gathering: {
-    new: GatheringState.GATHERING_STATE_NEW,
-    gathering: GatheringState.GATHERING_STATE_GATHERING,
-    complete: GatheringState.GATHERING_STATE_COMPLETE,
-  },
-  dataChannel: {
-    connecting: ChannelState.STATE_CONNECTING,
-    open: ChannelState.STATE_OPEN,
-    closing: ChannelState.STATE_CLOSING,
-    closed: ChannelState.STATE_CLOSED,
-  },
+  signaling: SIGNALING_VALUES,
+  connection: CONNECTION_VALUES,
+  gathering: GATHERING_VALUES,
+  dataChannel: CHANNEL_VALUES,
 };
