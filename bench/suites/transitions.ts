@@ -3,7 +3,7 @@ import { machines } from '../../src/index.js';
 import { Recorder } from '../../src/records/recorder.js';
 import { MachineHandle } from '../../src/api/machine-handle.js';
 import { WebRTCPeerConnection, WebRTCDataChannel } from '../../src/index.js';
-import { createScriptedStack } from '../../src/testing/scripted-stack.js';
+import { createScriptedStack, scriptedSdp } from '../../src/testing/scripted-stack.js';
 import { round } from '../lib/stats.js';
 import type { Mode } from '../lib/mode.js';
 
@@ -70,7 +70,7 @@ export function transitionsSuite(mode: Mode) {
     peer.localCandidate();
     peer.gatheringState('complete');
     peer.connectionState('connecting');
-    pc.set_remote_description('answer', remoteAnswer(pc));
+    pc.set_remote_description('answer', scriptedSdp('answer'));
     pc.add_ice_candidate('0', 0, 'candidate:1 1 UDP 2114977791 127.0.0.1 40000 typ host');
     peer.connectionState('connected');
     peer.channels[0]!.open();
@@ -137,23 +137,3 @@ function heapBreakdown(factory: Parameters<typeof WebRTCPeerConnection.set_defau
   };
 }
 
-/** An answer the scripted stack accepts: the connection's own offer with the type changed is enough for it. */
-function remoteAnswer(pc: WebRTCPeerConnection): string {
-  void pc;
-  return [
-    'v=0',
-    'o=- 1 0 IN IP4 127.0.0.1',
-    's=-',
-    't=0 0',
-    'a=group:BUNDLE 0',
-    'm=application 9 UDP/DTLS/SCTP webrtc-datachannel',
-    'c=IN IP4 0.0.0.0',
-    'a=mid:0',
-    'a=ice-ufrag:abcd',
-    'a=ice-pwd:abcdefghijklmnopqrstuvwx',
-    'a=fingerprint:sha-256 ' + Array.from({ length: 32 }, () => 'AB').join(':'),
-    'a=setup:active',
-    'a=sctp-port:5000',
-    '',
-  ].join('\r\n');
-}
