@@ -204,7 +204,7 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension, AnswerGate {
       this.pc.setRemoteDescription(sdp, type);
       return OK(undefined);
     } catch (error) {
-      return fail(GodotError.ERR_INVALID_DATA, `the stack rejected the remote ${type}: ${messageOf(error)}`);
+      return fail(stackFault(error), `the stack rejected the remote ${type}: ${messageOf(error)}`);
     }
   }
 
@@ -227,7 +227,7 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension, AnswerGate {
       this.pc.addRemoteCandidate(candidate, mid);
       return OK(undefined);
     } catch (error) {
-      return fail(GodotError.ERR_INVALID_DATA, `the stack rejected the candidate: ${messageOf(error)}`);
+      return fail(stackFault(error), `the stack rejected the candidate: ${messageOf(error)}`);
     }
   }
 
@@ -404,6 +404,15 @@ class NodeDataChannelChannel implements DataChannelExtension {
       console.error('webrtc-statecharts: a channel event handler threw', error);
     }
   }
+}
+
+/**
+ * Whether the stack refused what it was given (ERR_INVALID_DATA) or failed in itself (FAILED):
+ * libdatachannel's "without ICE transport" and signaling-state errors are about its own state,
+ * seen under load with descriptions that are valid (see the README's known issues).
+ */
+function stackFault(error: unknown): GodotError {
+  return /without ICE transport|signaling state|destroyed/i.test(messageOf(error)) ? GodotError.FAILED : GodotError.ERR_INVALID_DATA;
 }
 
 function safe<T>(read: () => T, fallback: T): T {
