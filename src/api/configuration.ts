@@ -1,4 +1,5 @@
 import { bad, describe, isPlainObject, ok, type Check } from './arguments.js';
+import { redactText } from '../records/redact.js';
 
 /** One ICE server, as `initialize` takes it: a URL and, for TURN, the optional credentials. */
 export interface IceServerConfig {
@@ -66,8 +67,7 @@ export function parseIceUrl(url: unknown): Check<Omit<IceServerConfig, 'username
   return ok(value);
 }
 
-/** A URL as it may appear in a reason or a log: any `user:password@` part removed. */
+/** A URL as it may appear in a reason or a log: any `user:password@` part removed by the records' own redactor. */
 export function redactUrl(url: string): string {
-  const shown = url.length > 80 ? `${url.slice(0, 80)}…` : url;
-  return JSON.stringify(shown.replace(/^([a-z]+:)[^@\s]*@/i, '$1<redacted>@'));
+  return JSON.stringify(redactText(url.length > 80 ? `${url.slice(0, 80)}…` : url));
 }
