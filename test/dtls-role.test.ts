@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { peer, pollUntil, wire, bothOpen } from './support/loopback.js';
+import { peer, pollUntil, wire, bothOpen, loopbackExtension } from './support/loopback.js';
 import { WebRTCPeerConnection, createNodeDataChannelExtension } from '../src/index.js';
 import { answersPassive, asActiveOffer, isLibdatachannelOffer, offersActpass } from '../src/adapters/dtls-role.js';
 
@@ -28,37 +28,34 @@ describe('dtlsRole: the SDP side', () => {
   });
 });
 
+/** The answer the answerer of a freshly connected loopback pair sent (its channels open). */
+async function answerOfOpenPair(): Promise<string[]> {
+  const offerer = peer();
+  const answerer = peer();
+  const ch1 = offerer.create_data_channel('chat', { negotiated: true, id: 1 })!;
+  const ch2 = answerer.create_data_channel('chat', { negotiated: true, id: 1 })!;
+  const answers: string[] = [];
+  answerer.session_description_created.connect((type, sdp) => type === 'answer' && answers.push(sdp));
+  wire(offerer, answerer);
+  offerer.create_offer();
+  await pollUntil([offerer, answerer], () => bothOpen(ch1, ch2));
+  return answers;
+}
+
 describe('dtlsRole over loopback', () => {
   it("with dtlsRole 'auto' the answerer answers passive and the pair opens", async () => {
-    const previous = createNodeDataChannelExtension({ name: 'node-datachannel-loopback', bindAddress: '127.0.0.1' });
     WebRTCPeerConnection.set_default_extension(createNodeDataChannelExtension({ name: 'dtls-auto', bindAddress: '127.0.0.1', dtlsRole: 'auto' }));
     try {
-      const offerer = peer();
-      const answerer = peer();
-      const ch1 = offerer.create_data_channel('chat', { negotiated: true, id: 1 })!;
-      const ch2 = answerer.create_data_channel('chat', { negotiated: true, id: 1 })!;
-      const answers: string[] = [];
-      answerer.session_description_created.connect((type, sdp) => type === 'answer' && answers.push(sdp));
-      wire(offerer, answerer);
-      offerer.create_offer();
-      await pollUntil([offerer, answerer], () => bothOpen(ch1, ch2));
+      const answers = await answerOfOpenPair();
       expect(answers).toHaveLength(1);
       expect(answers[0]).toMatch(/^a=setup:passive/m);
     } finally {
-      WebRTCPeerConnection.set_default_extension(previous);
+      WebRTCPeerConnection.set_default_extension(loopbackExtension);
     }
   });
 
   it("by default (dtlsRole 'stack') the answerer answers active, as libdatachannel does", async () => {
-    const offerer = peer();
-    const answerer = peer();
-    const ch1 = offerer.create_data_channel('chat', { negotiated: true, id: 1 })!;
-    const ch2 = answerer.create_data_channel('chat', { negotiated: true, id: 1 })!;
-    const answers: string[] = [];
-    answerer.session_description_created.connect((type, sdp) => type === 'answer' && answers.push(sdp));
-    wire(offerer, answerer);
-    offerer.create_offer();
-    await pollUntil([offerer, answerer], () => bothOpen(ch1, ch2));
+    const answers = await answerOfOpenPair();
     expect(answers[0]).toMatch(/^a=setup:active/m);
   });
 });
