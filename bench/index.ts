@@ -111,7 +111,7 @@ if (only.includes('scale')) {
 }
 
 if (only.includes('transitions')) {
-  const t = await child<{ memory: { actorKB: Record<string, number>; idleConnectionWithChannelKB: number; recordKB: number } | null; bareXstateUs: number; recordedTransitionUs: number; connectionSession: { transitions: number; totalUs: number; perTransitionUs: number }; refusalUs: number }>('transitions');
+  const t = await child<{ memory: { actorKB: Record<string, number>; idleConnectionWithChannelKB: number; idleInspectedConnectionWithChannelKB: number; recordKB: number } | null; bareXstateUs: number; recordedTransitionUs: number; connectionSession: { transitions: number; totalUs: number; perTransitionUs: number }; refusalUs: number }>('transitions');
   results.transitions = t;
   console.log(`\nLifecycle overhead (µs)`);
   console.log(
@@ -133,7 +133,8 @@ if (only.includes('transitions')) {
         ['what', 'KB'],
         [
           ...Object.entries(t.memory.actorKB).map(([name, kb]) => [`a started actor of ${name}`, kb] as [string, number]),
-          ['a WebRTCPeerConnection with one channel (4 actors, recorder, signals), idle', t.memory.idleConnectionWithChannelKB],
+          ['a WebRTCPeerConnection with one channel (4 machine snapshots, recorder, signals), idle', t.memory.idleConnectionWithChannelKB],
+          ['the same, created with `inspect` (4 running actors instead)', t.memory.idleInspectedConnectionWithChannelKB],
           ['one record (a transition)', t.memory.recordKB],
         ],
       ),

@@ -133,6 +133,11 @@ function heapBreakdown(factory: Parameters<typeof WebRTCPeerConnection.set_defau
       pc.create_data_channel('bench', { negotiated: true, id: 1 });
       return pc;
     }),
+    idleInspectedConnectionWithChannelKB: measure(() => {
+      const pc = new WebRTCPeerConnection({ inspect: () => {} });
+      pc.create_data_channel('bench', { negotiated: true, id: 1 });
+      return pc;
+    }),
     recordKB: measure(() => ({ kind: 'transition', time: Date.now(), seq: 1, connection: 'pc-1', machine: 'signaling', from: 'stable', event: 'set_local_description(offer)', to: 'haveLocalOffer' })),
   };
 }

@@ -211,7 +211,7 @@ export class WebRTCPeerConnection {
     if (!candidate.ok) return this.refuse(method, GodotError.ERR_INVALID_DATA, 'arguments', candidate.reason);
     const refused = this.refusal(method, { type: method });
     if (refused !== null) return refused;
-    if (!canApplyCandidates(this.signaling.actor.getSnapshot().context)) {
+    if (!canApplyCandidates(this.signaling.snapshot.context)) {
       this.heldCandidates.push({ mid: media as string, candidate: candidate.value });
       this.signaling.send({ type: method });
       return GodotError.OK;
@@ -347,7 +347,7 @@ export class WebRTCPeerConnection {
   }
 
   private applyHeldCandidates(): void {
-    if (!canApplyCandidates(this.signaling.actor.getSnapshot().context) || this.heldCandidates.length === 0) return;
+    if (!canApplyCandidates(this.signaling.snapshot.context) || this.heldCandidates.length === 0) return;
     const held = this.heldCandidates;
     this.heldCandidates = [];
     for (const { mid, candidate } of held) {

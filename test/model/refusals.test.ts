@@ -126,7 +126,7 @@ describe.concurrent('every method a state does not allow, on a real connection i
       const channel = rig.channels[0];
       const handle = c.machine === 'dataChannel' ? channel!.machine : rig.pc[c.machine as 'signaling' | 'connection'];
       const before = { states: rig.pc.get_machine_states(), channels: rig.channels.map((ch) => ch.get_ready_state()) };
-      const expectedReason = explainRefusal(MACHINES[c.machine], handle.actor.getSnapshot(), c.event, c.machine === 'signaling' ? signalingGuardReasons : {});
+      const expectedReason = explainRefusal(MACHINES[c.machine], handle.snapshot, c.event, c.machine === 'signaling' ? signalingGuardReasons : {});
       const refusals: ConnectionRecord[] = [];
       const listener = (record: ConnectionRecord) => refusals.push(record);
       rig.pc.call_refused.connect(listener);

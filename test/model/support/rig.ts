@@ -242,7 +242,7 @@ export class LoopbackRig extends Rig {
 
   /** Makes L's stack have a local description (an offer), which starts ICE and gathering. */
   ensureOffer(): void {
-    const context = this.pc.signaling.actor.getSnapshot().context;
+    const context = this.pc.signaling.snapshot.context;
     if (context.created) return;
     if (context.channels === 0 && this.createChannel() === null) throw new Error('could not create a channel');
     if (this.pc.create_offer() !== GodotError.OK) throw new Error(`create_offer refused: ${JSON.stringify(this.pc.get_records().at(-1))}`);
@@ -259,7 +259,7 @@ export class LoopbackRig extends Rig {
     this.ensureOffer();
     this.fate = fate;
     const offer = this.offer!;
-    if (this.pc.signaling.state === 'stable' && this.pc.signaling.actor.getSnapshot().context.generated === 'offer') {
+    if (this.pc.signaling.state === 'stable' && this.pc.signaling.snapshot.context.generated === 'offer') {
       this.expectOk(this.pc.set_local_description('offer', offer), 'set_local_description(offer)');
     }
     const far = (this.far = this.other());
@@ -288,7 +288,7 @@ export class LoopbackRig extends Rig {
    * round trip always gives it that time; the far end here waits for it.
    */
   async readyForRemote(): Promise<void> {
-    const context = this.pc.signaling.actor.getSnapshot().context;
+    const context = this.pc.signaling.snapshot.context;
     if (!context.created || this.pc.signaling.state === 'closed') return;
     await this.waitFor('L\'s stack to start gathering', () => this.peer().gatheringSeen);
   }
