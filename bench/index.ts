@@ -66,7 +66,7 @@ if (only.includes('interop')) {
   type Row = { offerer: string; answerer: string; runs: number; opened: number; failed: number; medianMs: number; maxMs: number; over500ms: number };
   const interop = await child<{ rows: Row[] }>('interop');
   results.interop = interop;
-  console.log(`\nInterop of the dtlsRole policies: another stack offers, this library answers (setup in ms)`);
+  console.log(`\nInterop of the setup orders: this library with another stack, each side offering (setup in ms)`);
   console.log(table(['offerer', 'answerer', 'runs', 'opened', 'failed', 'median', 'max', '>500 ms'], interop.rows.map((r) => [r.offerer, r.answerer, r.runs, r.opened, r.failed, r.medianMs, r.maxMs, r.over500ms])));
 }
 

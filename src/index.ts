@@ -28,8 +28,10 @@ export type {
   StackResult,
   ChannelEvent,
   ChannelHandlers,
+  HeldSignal,
 } from './adapters/extension.js';
 export { nodeDataChannelExtension, createNodeDataChannelExtension, type NodeDataChannelOptions } from './adapters/node-datachannel.js';
+export { SETUP_ORDERS, DEFAULT_HOLD_MS, OFFERER_FIRST_ATTRIBUTE, type SetupOrder } from './adapters/setup-order.js';
 export type { ChannelOptions } from './api/channel-options.js';
 export type { PeerConfiguration, IceServerConfig } from './api/configuration.js';
 export * as machines from './machines/index.js';

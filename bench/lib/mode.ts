@@ -3,7 +3,7 @@ export interface Mode {
   name: 'quick' | 'full';
   /** Pairs for this library and raw node-datachannel (as they ship). */
   setupPairs: number;
-  /** Pairs for the mitigated variants (library with dtlsRole auto, raw with the same mitigation). */
+  /** Pairs for the other orders (library in libdatachannel's order, raw ordered by hand two ways). */
   setupPairsVariants: number;
   /** Pairs for @roamhq/wrtc and werift. */
   setupPairsOthers: number;

@@ -1,6 +1,6 @@
 import nodeDataChannel from 'node-datachannel';
 import type { DataChannel, PeerConnection } from 'node-datachannel';
-import { asActiveOffer, DEFAULT_ANSWER_HOLD_MS } from '../../src/adapters/dtls-role.js';
+import { asActiveOffer, DEFAULT_HOLD_MS } from '../../src/adapters/setup-order.js';
 import { now, tick } from '../lib/loop.js';
 import type { ConnectedPair, StackUnderTest } from './types.js';
 
@@ -8,14 +8,22 @@ import type { ConnectedPair, StackUnderTest } from './types.js';
 const live = new Set<DataChannel>();
 
 /**
+ * How raw node-datachannel code can order the setup by hand: `stack` as its README does;
+ * `offerer-first` as this library's default `setupOrder: 'auto'` does between two of its
+ * connections (the offerer sends its candidates once its ICE has connected, at most
+ * DEFAULT_HOLD_MS after the answer); `passive-held`, the lead of the stack notes (the answerer
+ * applies the offer as `a=setup:active`, so that it answers passive, and sends its answer once
+ * its ICE has connected): fast, but it opens libdatachannel's early fingerprint check.
+ */
+export type RawOrder = 'stack' | 'offerer-first' | 'passive-held';
+
+/**
  * Raw node-datachannel, written as its README does: descriptions and candidates forwarded from
  * the callbacks (one setImmediate later, so that no native method runs inside a native
  * callback), candidates held until the remote description is set, a negotiated channel on each
- * side. With `mitigated`, the answerer does what this library's `dtlsRole: 'offerer-client'`
- * does: it applies the offer as `a=setup:active` (so it answers passive) and sends its answer
- * once its ICE has connected (at most DEFAULT_ANSWER_HOLD_MS).
+ * side; ordered by hand as `order` says.
  */
-export function rawStack(name: string, { mitigated = false, inlineAnswer = false } = {}): StackUnderTest {
+export function rawStack(name: string, { order = 'stack' as RawOrder, inlineAnswer = false } = {}): StackUnderTest {
   return {
     name,
     connect({ timeoutMs }) {
@@ -41,6 +49,18 @@ export function rawStack(name: string, { mitigated = false, inlineAnswer = false
             if (heldAnswer !== null) releaseAnswer();
           }
         });
+        // offerer-first: a's candidates wait for a's ICE (at most DEFAULT_HOLD_MS after the answer).
+        let aIceUp = order !== 'offerer-first';
+        const aHeld: Array<[string, string]> = [];
+        let aHoldTimer: NodeJS.Timeout | undefined;
+        const releaseCandidates = () => {
+          clearTimeout(aHoldTimer);
+          aIceUp = true;
+          for (const [c, m] of aHeld.splice(0)) forwardToB(c, m);
+        };
+        a.onIceStateChange((state) => {
+          if (!aIceUp && (state === 'connected' || state === 'completed')) releaseCandidates();
+        });
         const da = a.createDataChannel('bench', { negotiated: true, id: 1 });
         const db = b.createDataChannel('bench', { negotiated: true, id: 1 });
         for (const dc of [da, db]) {
@@ -63,7 +83,7 @@ export function rawStack(name: string, { mitigated = false, inlineAnswer = false
         };
         const errors: string[] = [];
         const toB = (sdp: string) => {
-          b.setRemoteDescription(mitigated ? asActiveOffer(sdp) : sdp, 'offer');
+          b.setRemoteDescription(order === 'passive-held' ? asActiveOffer(sdp) : sdp, 'offer');
           hasRemote.b = true;
           for (const [c, m] of held.b.splice(0)) b.addRemoteCandidate(c, m);
           b.setLocalDescription('answer');
@@ -73,22 +93,25 @@ export function rawStack(name: string, { mitigated = false, inlineAnswer = false
           a.setRemoteDescription(sdp, 'answer');
           hasRemote.a = true;
           for (const [c, m] of held.a.splice(0)) a.addRemoteCandidate(c, m);
+          if (!aIceUp) aHoldTimer = setTimeout(releaseCandidates, DEFAULT_HOLD_MS);
         };
         a.onLocalDescription((sdp) => setImmediate(guarded(() => toB(sdp))));
         const sendAnswer = (sdp: string) => {
-          if (mitigated && !bIceUp) {
+          if (order === 'passive-held' && !bIceUp) {
             heldAnswer = sdp;
-            holdTimer = setTimeout(releaseAnswer, DEFAULT_ANSWER_HOLD_MS);
+            holdTimer = setTimeout(releaseAnswer, DEFAULT_HOLD_MS);
           } else setImmediate(guarded(() => toA(sdp)));
         };
         if (!inlineAnswer) b.onLocalDescription((sdp) => sendAnswer(sdp));
-        a.onLocalCandidate((c, m) => setImmediate(guarded(() => (hasRemote.b ? b.addRemoteCandidate(c, m) : held.b.push([c, m])))));
+        const forwardToB = (c: string, m: string) => setImmediate(guarded(() => (hasRemote.b ? b.addRemoteCandidate(c, m) : held.b.push([c, m]))));
+        a.onLocalCandidate((c, m) => (aIceUp ? forwardToB(c, m) : aHeld.push([c, m])));
         b.onLocalCandidate((c, m) => setImmediate(guarded(() => (hasRemote.a ? a.addRemoteCandidate(c, m) : held.a.push([c, m])))));
 
         let opened = 0;
         let settled = false;
         const close = async () => {
           clearTimeout(holdTimer);
+          clearTimeout(aHoldTimer);
           a.close();
           b.close();
           await tick();

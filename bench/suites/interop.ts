@@ -1,16 +1,17 @@
 import { createRequire } from 'node:module';
 import nodeDataChannel from 'node-datachannel';
 import { WebRTCPeerConnection, WebRTCDataChannel, createNodeDataChannelExtension } from '../../src/index.js';
-import type { DtlsRolePolicy } from '../../src/adapters/dtls-role.js';
+import type { SetupOrder } from '../../src/adapters/setup-order.js';
 import { isLoopbackCandidate, now, sleep, spinUntil, tick } from '../lib/loop.js';
 import { round, summarize } from '../lib/stats.js';
 import type { Mode } from '../lib/mode.js';
 
 const require = createRequire(import.meta.url);
 
-/** The offering side of an interop pair: another stack, seen through a few callbacks. */
-interface Offerer {
+/** The other stack of an interop pair, seen through a few callbacks, offering or answering. */
+interface OtherEnd {
   offer(): Promise<string>;
+  answer(offer: string): Promise<string>;
   onCandidate(listener: (candidate: string) => void): void;
   setAnswer(sdp: string): Promise<void>;
   addCandidate(candidate: string): Promise<void>;
@@ -18,7 +19,7 @@ interface Offerer {
   close(): Promise<void>;
 }
 
-function w3cOfferer(pc: any): Offerer {
+function w3cEnd(pc: any): OtherEnd {
   const channel = pc.createDataChannel('bench', { negotiated: true, id: 1 });
   let listener: (candidate: string) => void = () => {};
   pc.onicecandidate = (event: any) => {
@@ -31,6 +32,12 @@ function w3cOfferer(pc: any): Offerer {
       await pc.setLocalDescription(offer);
       return offer.sdp as string;
     },
+    async answer(offer) {
+      await pc.setRemoteDescription({ type: 'offer', sdp: offer });
+      const answer = await pc.createAnswer();
+      await pc.setLocalDescription(answer);
+      return answer.sdp as string;
+    },
     onCandidate: (l) => (listener = l),
     setAnswer: (sdp) => pc.setRemoteDescription({ type: 'answer', sdp }),
     addCandidate: (candidate) => pc.addIceCandidate({ candidate, sdpMid: '0', sdpMLineIndex: 0 }).catch(() => {}),
@@ -39,7 +46,9 @@ function w3cOfferer(pc: any): Offerer {
   };
 }
 
-function rawOfferer(): Offerer {
+const withoutCandidates = (sdp: string) => sdp.split('\r\n').filter((line) => !line.startsWith('a=candidate') && line !== 'a=end-of-candidates').join('\r\n');
+
+function rawEnd(): OtherEnd {
   const pc = new nodeDataChannel.PeerConnection('interop', { iceServers: [], disableAutoNegotiation: true, bindAddress: '127.0.0.1' });
   pc.onStateChange(() => {});
   const dc = pc.createDataChannel('bench', { negotiated: true, id: 1 });
@@ -51,7 +60,12 @@ function rawOfferer(): Offerer {
   return {
     async offer() {
       pc.setLocalDescription('offer');
-      return pc.localDescription()!.sdp;
+      return withoutCandidates(pc.localDescription()!.sdp);
+    },
+    async answer(offer) {
+      pc.setRemoteDescription(offer, 'offer');
+      pc.setLocalDescription('answer');
+      return withoutCandidates(pc.localDescription()!.sdp);
     },
     onCandidate: (l) => (listener = l),
     setAnswer: async (sdp) => pc.setRemoteDescription(sdp, 'answer'),
@@ -71,41 +85,57 @@ function rawOfferer(): Offerer {
   };
 }
 
+function libraryEnd(order: SetupOrder) {
+  WebRTCPeerConnection.set_default_extension(createNodeDataChannelExtension({ name: `interop-${order}`, bindAddress: '127.0.0.1', setupOrder: order }));
+  const pc = new WebRTCPeerConnection();
+  const channel = pc.create_data_channel('bench', { negotiated: true, id: 1 })!;
+  return { pc, isOpen: () => channel.get_ready_state() === WebRTCDataChannel.STATE_OPEN };
+}
+
 /**
- * Another stack offers, this library answers with the given dtlsRole: does the pair open, and
- * how fast. With `offerer-client` the answer says a=setup:passive whatever the offerer is; with
- * `auto` only libdatachannel offers get it.
+ * One pair between this library (with the given setup order) and another stack, the library
+ * offering or answering; signals forwarded as soon as they come (the library's at each poll):
+ * the setup time in ms, or null if the channels did not open.
  */
-async function interopPair(makeOfferer: () => Offerer, policy: DtlsRolePolicy, timeoutMs: number): Promise<number | null> {
-  WebRTCPeerConnection.set_default_extension(createNodeDataChannelExtension({ name: `interop-${policy}`, bindAddress: '127.0.0.1', dtlsRole: policy }));
-  const offerer = makeOfferer();
-  const answerer = new WebRTCPeerConnection();
-  const channel = answerer.create_data_channel('bench', { negotiated: true, id: 1 })!;
-  let answered = false;
-  const held: string[] = [];
-  answerer.session_description_created.connect((type, sdp) => {
-    answerer.set_local_description(type, sdp);
-    offerer.setAnswer(sdp).then(() => {
-      answered = true;
-      for (const c of held.splice(0)) void offerer.addCandidate(c);
-    }, (error) => console.error('interop: the offerer rejected the answer', String(error)));
+async function interopPair(makeOther: () => OtherEnd, order: SetupOrder, libraryOffers: boolean, timeoutMs: number): Promise<number | null> {
+  const other = makeOther();
+  const library = libraryEnd(order);
+  const { pc } = library;
+  // Candidates wait until their receiver has a remote description.
+  let otherHasRemote = false;
+  let libraryHasRemote = false;
+  const toOther: string[] = [];
+  const toLibrary: string[] = [];
+  const giveOther = (c: string) => (otherHasRemote ? void other.addCandidate(c) : toOther.push(c));
+  const giveLibrary = (c: string) => (libraryHasRemote ? pc.add_ice_candidate('0', 0, c.replace(/^a=/, '')) : toLibrary.push(c));
+  const otherGotRemote = () => {
+    otherHasRemote = true;
+    for (const c of toOther.splice(0)) void other.addCandidate(c);
+  };
+  const libraryGotRemote = () => {
+    libraryHasRemote = true;
+    for (const c of toLibrary.splice(0)) pc.add_ice_candidate('0', 0, c.replace(/^a=/, ''));
+  };
+  pc.ice_candidate_created.connect((_media, _index, name) => giveOther(name));
+  other.onCandidate(giveLibrary);
+  pc.session_description_created.connect((type, sdp) => {
+    pc.set_local_description(type, sdp);
+    const delivered = type === 'offer' ? other.answer(sdp).then((answer) => (otherGotRemote(), pc.set_remote_description('answer', answer), libraryGotRemote())) : other.setAnswer(sdp).then(otherGotRemote);
+    delivered.catch((error) => console.error(`interop: the other end rejected the ${type}`, String(error)));
   });
-  answerer.ice_candidate_created.connect((_media, _index, name) => (answered ? void offerer.addCandidate(name) : held.push(name)));
-  let remoteSet = false;
-  const early: string[] = [];
-  offerer.onCandidate((c) => (remoteSet ? answerer.add_ice_candidate('0', 0, c.replace(/^a=/, '')) : early.push(c)));
   const t0 = now();
-  const offer = await offerer.offer();
-  answerer.set_remote_description('offer', offer);
-  remoteSet = true;
-  for (const c of early.splice(0)) answerer.add_ice_candidate('0', 0, c.replace(/^a=/, ''));
+  if (libraryOffers) pc.create_offer();
+  else {
+    pc.set_remote_description('offer', await other.offer());
+    libraryGotRemote();
+  }
   const ok = await spinUntil(() => {
-    answerer.poll();
-    return offerer.isOpen() && channel.get_ready_state() === WebRTCDataChannel.STATE_OPEN;
+    pc.poll();
+    return other.isOpen() && library.isOpen();
   }, timeoutMs);
   const t = now() - t0;
-  answerer.close();
-  await offerer.close();
+  pc.close();
+  await other.close();
   await sleep(5);
   return ok ? t : null;
 }
@@ -113,25 +143,28 @@ async function interopPair(makeOfferer: () => Offerer, policy: DtlsRolePolicy, t
 export async function interopSuite(mode: Mode) {
   const { RTCPeerConnection: Wrtc } = require('@roamhq/wrtc');
   const { RTCPeerConnection: Werift } = (await import('werift')) as any;
-  const offerers: Array<[string, () => Offerer]> = [
-    ['node-datachannel', rawOfferer],
-    ['@roamhq/wrtc', () => w3cOfferer(new Wrtc({ iceServers: [] }))],
-    ['werift', () => w3cOfferer(new Werift({ iceServers: [], iceUseIpv6: false, iceAdditionalHostAddresses: ['127.0.0.1'], iceInterfaceAddresses: { udp4: '127.0.0.1' } }))],
+  const others: Array<[string, () => OtherEnd]> = [
+    ['node-datachannel', rawEnd],
+    ['@roamhq/wrtc', () => w3cEnd(new Wrtc({ iceServers: [] }))],
+    ['werift', () => w3cEnd(new Werift({ iceServers: [], iceUseIpv6: false, iceAdditionalHostAddresses: ['127.0.0.1'], iceInterfaceAddresses: { udp4: '127.0.0.1' } }))],
   ];
-  const policies: DtlsRolePolicy[] = ['stack', 'auto', 'offerer-client'];
+  const orders: SetupOrder[] = ['auto', 'stack'];
   const n = mode.name === 'full' ? 30 : 8;
   const rows = [];
-  for (const [name, make] of offerers) {
-    for (const policy of policies) {
-      const times: number[] = [];
-      let failed = 0;
-      for (let i = 0; i < n; i++) {
-        const t = await interopPair(make, policy, 4000);
-        if (t === null) failed++;
-        else times.push(t);
+  for (const [name, make] of others) {
+    for (const libraryOffers of [false, true]) {
+      for (const order of orders) {
+        const times: number[] = [];
+        let failed = 0;
+        for (let i = 0; i < n; i++) {
+          const t = await interopPair(make, order, libraryOffers, 4000);
+          if (t === null) failed++;
+          else times.push(t);
+        }
+        const s = summarize(times);
+        const library = `library, setupOrder ${order}`;
+        rows.push({ offerer: libraryOffers ? library : name, answerer: libraryOffers ? name : library, runs: n, opened: times.length, failed, medianMs: round(s.median), maxMs: round(s.max), over500ms: times.filter((t) => t > 500).length });
       }
-      const s = summarize(times);
-      rows.push({ offerer: name, answerer: `library, dtlsRole ${policy}`, runs: n, opened: times.length, failed, medianMs: round(s.median), maxMs: round(s.max), over500ms: times.filter((t) => t > 500).length });
     }
     process.stderr.write(`  interop: ${name} done\n`);
   }

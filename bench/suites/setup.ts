@@ -31,8 +31,9 @@ export async function setupSuite(mode: Mode) {
   const main: Array<[StackUnderTest, number]> = [
     [libraryStack('library'), mode.setupPairs],
     [rawStack('node-datachannel'), mode.setupPairs],
-    [libraryStack('library, dtlsRole auto', { dtlsRole: 'auto' }), mode.setupPairsVariants],
-    [rawStack('node-datachannel, same mitigation', { mitigated: true }), mode.setupPairsVariants],
+    [libraryStack("library, setupOrder 'stack'", { setupOrder: 'stack' }), mode.setupPairsVariants],
+    [rawStack('node-datachannel, offerer-first by hand', { order: 'offerer-first' }), mode.setupPairsVariants],
+    [rawStack('node-datachannel, passive answer held by hand', { order: 'passive-held' }), mode.setupPairsVariants],
     [wrtcStack(), mode.setupPairsOthers],
     [await weriftStack(), mode.setupPairsOthers],
   ];

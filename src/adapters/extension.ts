@@ -36,7 +36,16 @@ export interface WebRTCPeerConnectionExtension {
   createDataChannel(label: string, options: ChannelOptions): StackResult<DataChannelExtension>;
   /** Closes the connection and its channels; events stop. Safe to call twice. */
   close(): void;
+  /**
+   * Optional: whether a signal of this kind may be emitted now. A stack that orders its own
+   * setup (adapters/setup-order.ts) holds its answer or its local candidates for a moment;
+   * `poll()` stops at the first held signal, and the signals queued after it wait behind it.
+   */
+  signalReady?(kind: HeldSignal): boolean;
 }
+
+/** The signals a stack may hold: `session_description_created` of an answer, and `ice_candidate_created`. */
+export type HeldSignal = 'answer' | 'candidate';
 
 export type ChannelEvent =
   | { type: 'stack.open' }

@@ -15,7 +15,7 @@ import type {
   WebRTCPeerConnectionExtension,
 } from './extension.js';
 import { NativeLifetimes } from './native-lifetimes.js';
-import { DEFAULT_ANSWER_HOLD_MS, answersPassive, asActiveOffer, type AnswerGate, type DtlsRolePolicy } from './dtls-role.js';
+import { DEFAULT_HOLD_MS, SignalHold, answersPassive, asActiveOffer, markOffererFirst, type SetupOrder } from './setup-order.js';
 
 /**
  * The default stack: libdatachannel through node-datachannel.
@@ -32,6 +32,7 @@ import { DEFAULT_ANSWER_HOLD_MS, answersPassive, asActiveOffer, type AnswerGate,
 export const nativeLifetimes = new NativeLifetimes();
 
 const OK = <T>(value: T): StackResult<T> => ({ code: GodotError.OK, value });
+const valueOf = <T>(result: StackResult<T>): T => (result as { value: T }).value;
 const fail = (code: GodotError, reason: string): StackResult<never> => ({ code, reason });
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -49,27 +50,26 @@ export interface NodeDataChannelOptions {
   /** The max-message-size this end announces (libdatachannel's default is 256 KiB). */
   maxMessageSize?: number;
   /**
-   * Who is the DTLS client when this end answers (see `dtls-role.ts` and BENCHMARKS.md): `stack`
-   * (the default) keeps libdatachannel's choice, the answerer; `offerer-client` answers passive;
-   * `auto` answers passive to offers from libdatachannel only. With the answer hold, `auto`
-   * removed the 1 s DTLS stall of libdatachannel-to-libdatachannel loopback setups, but a rare
-   * DTLS failure remains (1 setup in 150 to 1 in 1500 in the benchmark), so it is opt-in.
+   * How this end orders its setup (see `setup-order.ts` and BENCHMARKS.md): `auto` (the default)
+   * keeps an offerer's candidates until its ICE has connected and answers other stacks' offers
+   * passive, which removes libdatachannel's one-second DTLS stall; `stack` leaves libdatachannel's
+   * own order.
    */
-  dtlsRole?: DtlsRolePolicy;
-  /** How long a passive answer waits for this end's ICE to connect before it is emitted anyway, in ms (default 30; 0: never held). */
-  answerHoldMs?: number;
+  setupOrder?: SetupOrder;
+  /** The longest an answer or an offerer's candidates wait for this end's ICE, in ms (default 30; 0: never held). */
+  holdMs?: number;
 }
 
 /** A node-datachannel factory with stack settings of its own; register it or pass it to `set_default_extension`. */
 export function createNodeDataChannelExtension(options: NodeDataChannelOptions = {}): ExtensionFactory {
-  const { name = 'node-datachannel', dtlsRole = 'stack', answerHoldMs = DEFAULT_ANSWER_HOLD_MS, ...settings } = options;
-  const roles: RolePolicy = { policy: dtlsRole, holdMs: Math.max(0, answerHoldMs) };
+  const { name = 'node-datachannel', setupOrder = 'auto', holdMs = DEFAULT_HOLD_MS, ...settings } = options;
+  const order: OrderPolicy = { order: setupOrder, holdMs: Math.max(0, holdMs) };
   return {
     name,
     create(configuration, sink) {
       try {
         const pc = new nodeDataChannel.PeerConnection(`peer-${++peerNumber}`, { ...settings, ...toRtcConfig(configuration) });
-        return OK(new NodeDataChannelPeer(pc, sink, roles));
+        return OK(new NodeDataChannelPeer(pc, sink, order));
       } catch (error) {
         return fail(GodotError.FAILED, `node-datachannel could not create a connection: ${messageOf(error)}`);
       }
@@ -115,24 +115,23 @@ const GATHERING_STATES: Record<string, NativeGatheringState> = {
   complete: 'complete',
 };
 
-interface RolePolicy {
-  policy: DtlsRolePolicy;
+interface OrderPolicy {
+  order: SetupOrder;
   holdMs: number;
 }
 
-class NodeDataChannelPeer implements WebRTCPeerConnectionExtension, AnswerGate {
+class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
   private closed = false;
-  /** Decided by the first remote offer and kept for later ones, so that a renegotiation never swaps the DTLS roles. */
+  /** Decided by the first negotiation (a remote offer, or our offer's answer) and kept, so that a renegotiation never swaps the DTLS roles. */
   private answerPassive: boolean | null = null;
-  /** ICE has connected (or given up): a held answer may go. */
+  /** ICE has connected (or given up): nothing is held any more. */
   private iceSettled = false;
-  /** While a passive answer is held: when it is released anyway (performance.now() ms); 0 when nothing is held. */
-  private holdUntil = 0;
+  private readonly holds = { answer: new SignalHold(), candidate: new SignalHold() };
 
   constructor(
     private readonly pc: PeerConnection,
     sink: StackEventSink,
-    private readonly roles: RolePolicy,
+    private readonly policy: OrderPolicy,
   ) {
     nativeLifetimes.connectionOpened(pc);
     const deliver = (event: StackEvent) => {
@@ -157,9 +156,13 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension, AnswerGate {
       if (narrowed) deliver({ type: 'stack.gathering_state', state: narrowed });
     });
     pc.onSignalingStateChange((state) => deliver({ type: 'stack.signaling_state', state: String(state) }));
-    // Only a flag: a held answer is released by the next answerReady() (from poll), never from here.
+    // Only flags: held signals go at the next poll(), never from here.
     pc.onIceStateChange((state) => {
-      if (state === 'connected' || state === 'completed' || state === 'failed' || state === 'closed') this.iceSettled = true;
+      if (state === 'connected' || state === 'completed' || state === 'failed' || state === 'closed') {
+        this.iceSettled = true;
+        this.holds.answer.release();
+        this.holds.candidate.release();
+      }
     });
     pc.onLocalCandidate((candidate, mid) => deliver({ type: 'stack.local_candidate', mid: String(mid ?? ''), candidate: String(candidate) }));
     pc.onDataChannel((dc) => {
@@ -173,7 +176,10 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension, AnswerGate {
     if (state !== 'stable' && state !== 'have-local-offer') {
       return fail(GodotError.ERR_UNAVAILABLE, `the stack cannot make an offer in its signaling state ${state}`);
     }
-    return this.generate('offer');
+    const offer = this.generate('offer');
+    if (offer.code !== GodotError.OK || this.policy.order !== 'auto') return offer;
+    if (this.policy.holdMs > 0 && !this.iceSettled) this.holds.candidate.hold();
+    return OK(markOffererFirst(valueOf(offer)));
   }
 
   createAnswer(): StackResult<string> {
@@ -182,26 +188,31 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension, AnswerGate {
       return fail(GodotError.ERR_UNAVAILABLE, `the stack cannot make an answer in its signaling state ${state}`);
     }
     const answer = this.generate('answer');
-    if (answer.code === GodotError.OK && this.answerPassive && this.roles.holdMs > 0 && !this.iceSettled) {
-      this.holdUntil = performance.now() + this.roles.holdMs;
+    if (answer.code === GodotError.OK && this.answerPassive && this.policy.holdMs > 0 && !this.iceSettled) {
+      this.holds.answer.hold();
+      this.holds.answer.arm(this.policy.holdMs);
     }
     return answer;
   }
 
-  /** A passive answer waits until this end's ICE has connected (its DTLS server exists), or until the hold runs out. */
-  answerReady(): boolean {
-    if (this.holdUntil === 0) return true;
-    if (this.iceSettled || this.closed || performance.now() >= this.holdUntil) this.holdUntil = 0;
-    return this.holdUntil === 0;
+  /** A held answer waits until this end's ICE has connected (its DTLS server exists); an offerer's candidates too (see setup-order.ts). */
+  signalReady(kind: 'answer' | 'candidate'): boolean {
+    return this.closed || !this.holds[kind].held;
   }
 
   setRemoteDescription(type: 'offer' | 'answer', sdp: string): StackResult {
     if (type === 'offer') {
-      this.answerPassive ??= answersPassive(this.roles.policy, sdp);
+      this.answerPassive ??= answersPassive(this.policy.order, sdp);
       if (this.answerPassive) sdp = asActiveOffer(sdp);
     }
     try {
       this.pc.setRemoteDescription(sdp, type);
+      if (type === 'answer') {
+        // The DTLS roles are settled by this negotiation: a later remote offer is answered as they are.
+        this.answerPassive ??= false;
+        // The offerer's candidates wait for its ICE at most holdMs from now: it can check the answerer.
+        this.holds.candidate.arm(this.policy.holdMs);
+      }
       return OK(undefined);
     } catch (error) {
       return fail(stackFault(error), `the stack rejected the remote ${type}: ${messageOf(error)}`);
@@ -216,6 +227,7 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension, AnswerGate {
     }
     try {
       this.pc.setLocalDescription('rollback');
+      this.holds.candidate.release();
       return OK(undefined);
     } catch (error) {
       return fail(GodotError.FAILED, `the stack could not roll back: ${messageOf(error)}`);

@@ -4,8 +4,7 @@ import { signalingMachine, signalingGuardReasons, canApplyCandidates, type Signa
 import { connectionMachine, type ConnectionStateName } from '../machines/connection.js';
 import { gatheringMachine, type GatheringStateName } from '../machines/gathering.js';
 import { SDP_TYPES, type SdpType, type SignalingEvent } from '../machines/events.js';
-import type { DataChannelExtension, StackEvent, StackResult, WebRTCPeerConnectionExtension } from '../adapters/extension.js';
-import { hasAnswerGate } from '../adapters/dtls-role.js';
+import type { DataChannelExtension, HeldSignal, StackEvent, StackResult, WebRTCPeerConnectionExtension } from '../adapters/extension.js';
 import { Recorder } from '../records/recorder.js';
 import { registerConnection } from '../records/connections.js';
 import type { ConnectionRecord, MachineName } from '../records/record.js';
@@ -72,9 +71,8 @@ export class WebRTCPeerConnection {
   private readonly recorder: Recorder;
   private readonly inspect: Inspector | undefined;
   private stack: WebRTCPeerConnectionExtension | null = null;
-  private queue: Array<() => void> = [];
-  /** A held answer's signal and what releases it (see adapters/dtls-role.ts): poll() stops there until `ready()`. */
-  private gate: { signal: () => void; ready: () => boolean } | null = null;
+  /** Signals not yet emitted; `held` names the kind a stack may hold (see WebRTCPeerConnectionExtension.signalReady). */
+  private queue: Array<{ emit: () => void; held?: HeldSignal }> = [];
   private channels = new Set<WebRTCDataChannel>();
   private negotiatedIds = new Set<number>();
   private heldCandidates: Array<{ mid: string; candidate: string }> = [];
@@ -190,8 +188,6 @@ export class WebRTCPeerConnection {
     const answer = valueOf(applied);
     if (typeof answer === 'string') {
       this.descriptionGenerated('answer', answer);
-      const stack = this.stack!;
-      if (hasAnswerGate(stack)) this.gate = { signal: this.queue[this.queue.length - 1]!, ready: () => stack.answerReady() };
     }
     this.applyHeldCandidates();
     return GodotError.OK;
@@ -225,11 +221,10 @@ export class WebRTCPeerConnection {
   /** Emits the signals queued since the last poll, in the order the stack reported them. */
   poll(): GodotError {
     while (this.queue.length > 0) {
-      if (this.gate !== null && this.gate.signal === this.queue[0]) {
-        if (!this.gate.ready()) break;
-        this.gate = null;
-      }
-      this.queue.shift()!();
+      const next = this.queue[0]!;
+      if (next.held !== undefined && this.stack?.signalReady?.(next.held) === false) break;
+      this.queue.shift();
+      next.emit();
     }
     return GodotError.OK;
   }
@@ -308,14 +303,14 @@ export class WebRTCPeerConnection {
         const index = Math.max(0, this.localMids.indexOf(event.mid));
         const media = event.mid || '0';
         const name = event.candidate.startsWith('a=') ? event.candidate.slice(2) : event.candidate;
-        this.queue.push(() => this.ice_candidate_created.emit(media, index, name));
+        this.queue.push({ emit: () => this.ice_candidate_created.emit(media, index, name), held: 'candidate' });
         return;
       }
       case 'stack.data_channel': {
         // node-datachannel does not tell a received channel's reliability: Godot's "unset" values.
         const { label, protocol } = event.channel;
         const channel = this.adopt(event.channel, { label, protocol, negotiated: false, ordered: true, maxRetransmits: -1, maxPacketLifeTime: -1 });
-        this.queue.push(() => this.data_channel_received.emit(channel));
+        this.queue.push({ emit: () => this.data_channel_received.emit(channel) });
         return;
       }
       case 'stack.signaling_state':
@@ -343,7 +338,7 @@ export class WebRTCPeerConnection {
   private descriptionGenerated(type: 'offer' | 'answer', sdp: string): void {
     this.generatedSdp = sdp;
     this.localMids = mediaIds(sdp);
-    this.queue.push(() => this.session_description_created.emit(type, sdp));
+    this.queue.push({ emit: () => this.session_description_created.emit(type, sdp), ...(type === 'answer' ? { held: 'answer' as const } : {}) });
   }
 
   private applyHeldCandidates(): void {
@@ -374,7 +369,6 @@ export class WebRTCPeerConnection {
 
   private shutDownStack(): void {
     this.queue = [];
-    this.gate = null;
     this.heldCandidates = [];
     for (const channel of this.channels) channel.peerClosed();
     this.channels.clear();

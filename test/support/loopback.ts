@@ -4,11 +4,25 @@ import {
   WebRTCDataChannel,
   createNodeDataChannelExtension,
   type ConnectionRecord,
+  type ExtensionFactory,
 } from '../../src/index.js';
 
 /** Tests gather candidates on 127.0.0.1 only: every byte stays on loopback. */
 export const loopbackExtension = createNodeDataChannelExtension({ name: 'node-datachannel-loopback', bindAddress: '127.0.0.1' });
 WebRTCPeerConnection.set_default_extension(loopbackExtension);
+
+/** The same, in libdatachannel's own setup order (`setupOrder: 'stack'`): an offerer's candidates go out at once, as Godot's do. */
+export const stackOrderExtension = createNodeDataChannelExtension({ name: 'node-datachannel-loopback-stack-order', bindAddress: '127.0.0.1', setupOrder: 'stack' });
+
+/** Runs `body` with connections made by `factory`, then goes back to the suite's loopback stack. */
+export async function withExtension<T>(factory: ExtensionFactory, body: () => Promise<T>): Promise<T> {
+  WebRTCPeerConnection.set_default_extension(factory);
+  try {
+    return await body();
+  } finally {
+    WebRTCPeerConnection.set_default_extension(loopbackExtension);
+  }
+}
 
 const open = new Set<WebRTCPeerConnection>();
 

@@ -1,0 +1,112 @@
+/**
+ * How a node-datachannel connection orders its own setup so that libdatachannel 0.24 does not
+ * stall for a second or fail its DTLS handshake. The measurements and the reading of
+ * libdatachannel's and libjuice's sources behind it are in BENCHMARKS.md ("The setup stall").
+ *
+ * Two faults of the stack meet here:
+ *
+ * - **The dropped ClientHello.** A DtlsTransport exists only once its connection's ICE has
+ *   connected, and a ClientHello that arrives before is dropped; OpenSSL resends it a second
+ *   later. libdatachannel answers `active` (the answerer is the DTLS client), and the answerer,
+ *   which has the offerer's candidates before the offerer has the answer, usually connects first.
+ * - **The early fingerprint check.** `setRemoteDescription` hands the ICE credentials to libjuice
+ *   before it stores the description. An offerer that already answered checks from the remote
+ *   end (libjuice answers them before it has a remote description) connects on another thread
+ *   at once, inside that call; its DTLS handshake then checks the remote fingerprint against a
+ *   description not stored yet and fails (libdatachannel PR #1612, not in 0.24.5).
+ *
+ * Under `auto` (the default):
+ *
+ * - **As offerer**, this end keeps its local candidates to itself (`ice_candidate_created` waits
+ *   in the queue) until its ICE has connected, or `holdMs` after the answer has been applied.
+ *   Nobody can check it before it has the answer, so the fingerprint check cannot come early, and
+ *   it connects first (checking the answerer's candidates), so its DTLS server exists before the
+ *   answerer's ClientHello. The offer says so with `a=x-webrtc-statecharts-setup:offerer-first`
+ *   (other stacks ignore an attribute they do not know).
+ * - **As answerer of an offer marked that way**, this end answers as libdatachannel does.
+ * - **As answerer of any other `actpass` offer**, it answers `passive` (RFC 5763 §5 lets the
+ *   answerer pick; the offer is applied natively as if it said `a=setup:active`) and holds the
+ *   answer until its own ICE has connected, or `holdMs`: it checks first, its DTLS server exists,
+ *   and only then can the offerer connect and send its ClientHello. Against a libdatachannel
+ *   offerer on the same host this still leaves that offerer's early fingerprint check possible
+ *   (about 1 setup in 150 to 1 in 1500 on loopback, none measured with libwebrtc or werift), and
+ *   it is what removes their one-second stalls.
+ *
+ * `stack` leaves libdatachannel's own order: candidates and answers go out at once, answers are
+ * `active`.
+ */
+
+/** How the adapter orders a connection's setup. */
+export type SetupOrder = 'auto' | 'stack';
+
+export const SETUP_ORDERS: readonly SetupOrder[] = ['auto', 'stack'];
+
+/** The default longest hold, in ms: far above a loopback ICE check, small beside an internet setup. */
+export const DEFAULT_HOLD_MS = 30;
+
+/** The session-level attribute by which an offer says that its offerer connects first. */
+export const OFFERER_FIRST_ATTRIBUTE = 'a=x-webrtc-statecharts-setup:offerer-first';
+
+const ACTPASS = /^a=setup:actpass[ \t]*$/gm;
+const OFFERER_FIRST = /^a=x-webrtc-statecharts-setup:offerer-first[ \t]*$/m;
+
+/** Whether the offer lets the answerer choose its DTLS role (it says `a=setup:actpass`). */
+export function offersActpass(sdp: string): boolean {
+  ACTPASS.lastIndex = 0;
+  return ACTPASS.test(sdp);
+}
+
+/** Whether the offerer said it keeps its candidates until its ICE has connected. */
+export function isOffererFirst(sdp: string): boolean {
+  return OFFERER_FIRST.test(sdp);
+}
+
+/** The offer with the offerer-first attribute at the end of its session section (before the first m= line). */
+export function markOffererFirst(sdp: string): string {
+  if (isOffererFirst(sdp)) return sdp;
+  const lines = sdp.split('\r\n');
+  const firstMedia = lines.findIndex((line) => line.startsWith('m='));
+  lines.splice(firstMedia < 0 ? lines.length : firstMedia, 0, OFFERER_FIRST_ATTRIBUTE);
+  return lines.join('\r\n');
+}
+
+/** Whether this end should answer `passive` (be the DTLS server) to this remote offer. */
+export function answersPassive(order: SetupOrder, offer: string): boolean {
+  return order === 'auto' && offersActpass(offer) && !isOffererFirst(offer);
+}
+
+/**
+ * The offer as it is applied natively when this end answers passive: every `a=setup:actpass`
+ * becomes `a=setup:active`, so that libdatachannel answers `a=setup:passive`. Nothing else
+ * changes, and the offer on the wire is untouched.
+ */
+export function asActiveOffer(offer: string): string {
+  return offer.replace(ACTPASS, 'a=setup:active');
+}
+
+/**
+ * One hold of a kind of signal: `waiting` until it is armed with a deadline, then until
+ * `release()` (ICE connected, closed) or the deadline.
+ */
+export class SignalHold {
+  /** 0: not held; Infinity: held until armed; else performance.now() deadline. */
+  private until = 0;
+
+  hold(): void {
+    this.until = Infinity;
+  }
+
+  /** From now on the hold lasts at most `ms`. */
+  arm(ms: number): void {
+    if (this.until !== 0) this.until = Math.min(this.until, performance.now() + ms);
+  }
+
+  release(): void {
+    this.until = 0;
+  }
+
+  get held(): boolean {
+    if (this.until !== 0 && performance.now() >= this.until) this.until = 0;
+    return this.until !== 0;
+  }
+}

@@ -1,0 +1,150 @@
+import nodeDataChannel from 'node-datachannel';
+import { describe, expect, it } from 'vitest';
+import { peer, pollUntil, bothOpen, stackOrderExtension, withExtension } from './support/loopback.js';
+import { WebRTCPeerConnection, WebRTCDataChannel, createNodeDataChannelExtension } from '../src/index.js';
+import { OFFERER_FIRST_ATTRIBUTE, answersPassive, asActiveOffer, isOffererFirst, markOffererFirst, offersActpass } from '../src/adapters/setup-order.js';
+
+const OFFER = ['v=0', 'o=rtc 1193030189 0 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0', 'm=application 9 UDP/DTLS/SCTP webrtc-datachannel', 'a=mid:0', 'a=setup:actpass', ''].join('\r\n');
+
+describe('setup order: the SDP side', () => {
+  it('marks an offer as offerer-first in its session section, once', () => {
+    const marked = markOffererFirst(OFFER);
+    expect(isOffererFirst(OFFER)).toBe(false);
+    expect(isOffererFirst(marked)).toBe(true);
+    const lines = marked.split('\r\n');
+    expect(lines.indexOf(OFFERER_FIRST_ATTRIBUTE)).toBe(lines.findIndex((line) => line.startsWith('m=')) - 1);
+    expect(markOffererFirst(marked)).toBe(marked);
+    expect(marked.replace(`${OFFERER_FIRST_ATTRIBUTE}\r\n`, '')).toBe(OFFER);
+  });
+
+  it("answers passive under 'auto' to an actpass offer that is not offerer-first, never under 'stack'", () => {
+    expect(answersPassive('auto', OFFER)).toBe(true);
+    expect(answersPassive('auto', markOffererFirst(OFFER))).toBe(false);
+    expect(answersPassive('stack', OFFER)).toBe(false);
+    const active = asActiveOffer(OFFER);
+    expect(offersActpass(active)).toBe(false);
+    expect(answersPassive('auto', active)).toBe(false);
+  });
+
+  it('changes only the setup lines of the offer it applies', () => {
+    expect(asActiveOffer(OFFER)).toBe(OFFER.replace('a=setup:actpass', 'a=setup:active'));
+  });
+});
+
+/** A pair with a negotiated channel each, and what each side emitted, in order. */
+function tracedPair() {
+  const offerer = peer();
+  const answerer = peer();
+  const channels = [offerer.create_data_channel('chat', { negotiated: true, id: 1 })!, answerer.create_data_channel('chat', { negotiated: true, id: 1 })!] as const;
+  const offers: string[] = [];
+  const answers: string[] = [];
+  const offererCandidates: Array<{ at: number; media: string; index: number; name: string }> = [];
+  offerer.session_description_created.connect((type, sdp) => type === 'offer' && offers.push(sdp));
+  answerer.session_description_created.connect((type, sdp) => type === 'answer' && answers.push(sdp));
+  offerer.ice_candidate_created.connect((media, index, name) => offererCandidates.push({ at: performance.now(), media, index, name }));
+  return { offerer, answerer, channels, offers, answers, offererCandidates };
+}
+
+describe("setup order 'auto' (the default) over loopback", () => {
+  it('the offerer keeps its candidates until it has the answer and its ICE has connected; the pair opens', async () => {
+    const { offerer, answerer, channels, offers, answers, offererCandidates } = tracedPair();
+    offerer.session_description_created.connect((type, sdp) => offerer.set_local_description(type, sdp));
+    offerer.create_offer();
+    await pollUntil([offerer], () => offerer.get_gathering_state() === WebRTCPeerConnection.GATHERING_STATE_COMPLETE && offers.length === 1);
+    for (let i = 0; i < 10; i++) {
+      offerer.poll();
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    expect(offererCandidates).toHaveLength(0);
+    expect(isOffererFirst(offers[0]!)).toBe(true);
+
+    // From here on, wired as the docs do.
+    answerer.session_description_created.connect((type, sdp) => answerer.set_local_description(type, sdp));
+    answerer.session_description_created.connect((type, sdp) => offerer.set_remote_description(type, sdp));
+    answerer.ice_candidate_created.connect((media, index, name) => offerer.add_ice_candidate(media, index, name));
+    offerer.ice_candidate_created.connect((media, index, name) => answerer.add_ice_candidate(media, index, name));
+    expect(answerer.set_remote_description('offer', offers[0]!)).toBe(0);
+    await pollUntil([offerer, answerer], () => bothOpen(...channels));
+    expect(offererCandidates.length).toBeGreaterThan(0);
+    // An offerer-first offer is answered as libdatachannel answers: active.
+    expect(answers[0]).toMatch(/^a=setup:active/m);
+  });
+
+  it('the offerer lets its candidates go after holdMs when its own checks cannot connect, and the pair still opens', async () => {
+    await withExtension(createNodeDataChannelExtension({ name: 'order-hold', bindAddress: '127.0.0.1', holdMs: 40 }), async () => {
+      const { offerer, answerer, channels, offererCandidates } = tracedPair();
+      let answerApplied = 0;
+      offerer.session_description_created.connect((type, sdp) => {
+        offerer.set_local_description(type, sdp);
+        answerer.set_remote_description(type, sdp);
+      });
+      answerer.session_description_created.connect((type, sdp) => {
+        answerer.set_local_description(type, sdp);
+        offerer.set_remote_description(type, sdp);
+        answerApplied = performance.now();
+      });
+      // The answerer's candidates never reach the offerer: only the answerer can check.
+      offerer.ice_candidate_created.connect((media, index, name) => answerer.add_ice_candidate(media, index, name));
+      offerer.create_offer();
+      await pollUntil([offerer, answerer], () => bothOpen(...channels));
+      expect(answerApplied).toBeGreaterThan(0);
+      expect(offererCandidates[0]!.at - answerApplied).toBeGreaterThanOrEqual(39);
+    });
+  });
+
+  it("answers passive to another stack's offer and holds the answer until its ICE has connected", async () => {
+    const raw = new nodeDataChannel.PeerConnection('raw-offerer', { iceServers: [], disableAutoNegotiation: true, bindAddress: '127.0.0.1' });
+    raw.onStateChange(() => {});
+    const rawChannel = raw.createDataChannel('chat', { negotiated: true, id: 1 });
+    let rawOpen = false;
+    rawChannel.onOpen(() => (rawOpen = true));
+    const rawCandidates: string[] = [];
+    raw.onLocalCandidate((candidate) => rawCandidates.push(candidate));
+    try {
+      const answerer = peer();
+      const channel = answerer.create_data_channel('chat', { negotiated: true, id: 1 })!;
+      const answers: string[] = [];
+      answerer.session_description_created.connect((type, sdp) => {
+        answerer.set_local_description(type, sdp);
+        answers.push(sdp);
+        setImmediate(() => raw.setRemoteDescription(sdp, 'answer'));
+      });
+      answerer.ice_candidate_created.connect((_media, _index, name) => setImmediate(() => raw.addRemoteCandidate(name, '0')));
+      raw.setLocalDescription('offer');
+      const offer = raw.localDescription()!.sdp.split('\r\n').filter((line) => !line.startsWith('a=candidate') && line !== 'a=end-of-candidates').join('\r\n');
+      expect(answerer.set_remote_description('offer', offer)).toBe(0);
+      answerer.poll();
+      // Held: the answerer has not checked the offerer yet (it has none of its candidates).
+      expect(answers).toHaveLength(0);
+      await pollUntil([answerer], () => rawCandidates.length > 0);
+      for (const candidate of rawCandidates) expect(answerer.add_ice_candidate('0', 0, candidate)).toBe(0);
+      await pollUntil([answerer], () => rawOpen && channel.get_ready_state() === WebRTCDataChannel.STATE_OPEN);
+      expect(answers).toHaveLength(1);
+      expect(answers[0]).toMatch(/^a=setup:passive/m);
+    } finally {
+      rawChannel.close();
+      raw.close();
+    }
+  });
+});
+
+describe("setup order 'stack'", () => {
+  it('sends candidates at once, marks nothing, and answers active', async () => {
+    await withExtension(stackOrderExtension, async () => {
+      const { offerer, answerer, channels, offers, answers, offererCandidates } = tracedPair();
+      offerer.session_description_created.connect((type, sdp) => offerer.set_local_description(type, sdp));
+      offerer.create_offer();
+      await pollUntil([offerer], () => offererCandidates.length > 0);
+      expect(isOffererFirst(offers[0]!)).toBe(false);
+      answerer.session_description_created.connect((type, sdp) => {
+        answerer.set_local_description(type, sdp);
+        offerer.set_remote_description(type, sdp);
+      });
+      answerer.ice_candidate_created.connect((media, index, name) => offerer.add_ice_candidate(media, index, name));
+      expect(answerer.set_remote_description('offer', offers[0]!)).toBe(0);
+      for (const { media, index, name } of offererCandidates) expect(answerer.add_ice_candidate(media, index, name)).toBe(0);
+      await pollUntil([offerer, answerer], () => bothOpen(...channels));
+      expect(answers[0]).toMatch(/^a=setup:active/m);
+    });
+  });
+});
