@@ -421,7 +421,8 @@ class NodeDataChannelChannel implements DataChannelExtension {
 /**
  * Whether the stack refused what it was given (ERR_INVALID_DATA) or failed in itself (FAILED):
  * libdatachannel's "without ICE transport" and signaling-state errors are about its own state,
- * seen under load with descriptions that are valid (see the README's known issues).
+ * seen with valid descriptions once the connection has failed on its own (the early fingerprint
+ * check of setup-order.ts closes its transports while the answer is being applied).
  */
 function stackFault(error: unknown): GodotError {
   return /without ICE transport|signaling state|destroyed/i.test(messageOf(error)) ? GodotError.FAILED : GodotError.ERR_INVALID_DATA;

@@ -16,9 +16,10 @@ export const bin = new URL('../../bin/webrtc-statecharts.js', import.meta.url).p
 /**
  * A stack race outside this library's audit and inspector: while other processes run ICE on
  * loopback at the same moment (vitest runs test files in parallel), libdatachannel sometimes
- * rejects the offerer's remote answer with "Got a remote candidate without ICE transport" and
- * both peers fail (measured: 3 of 12 demo runs with a second demo running alongside; never
- * alone). Tests that need a demo session to connect run it again, at most twice, when this and
- * only this happened; the demo still records the failure faithfully (such a trail verifies).
+ * rejected the offerer's remote answer with "Got a remote candidate without ICE transport" and
+ * both peers failed (measured in setup order 'stack': 3 of 12 demo runs with a second demo
+ * alongside). Its cause (src/adapters/setup-order.ts) cannot arise between two connections in
+ * the default order; tests that need a demo session to connect still run it again, at most
+ * twice, when this and only this happened; the demo records the failure faithfully.
  */
 export const ICE_TRANSPORT_RACE = 'Got a remote candidate without ICE transport';

@@ -335,9 +335,11 @@ let discarded = 0;
  * libdatachannel sometimes fails a fresh connection on its own when offer and answer are
  * exchanged within milliseconds (both peers in one process): both native connections go
  * connecting → failed → closed without ever gathering, and the offerer's setRemoteDescription
- * of the valid answer may throw "Got a remote candidate without ICE transport". Measured with
- * raw node-datachannel too (1 in 30 fresh processes' first handshake), so it is the stack's, not
- * this library's. Such a run is discarded (fc.pre) and counted, never passed.
+ * of the valid answer may throw "Got a remote candidate without ICE transport". Cause: an
+ * offerer that answered the remote's ICE checks before it had the answer connects inside
+ * setRemoteDescription, before the description is stored, and its DTLS fingerprint check fails
+ * (libdatachannel 0.24.5; see src/adapters/setup-order.ts). Hostile sequences can still build
+ * that order by hand. Such a run is discarded (fc.pre) and counted, never passed.
  */
 function nativeRace(pair: Pair): boolean {
   return [pair.a, pair.b].some((pc) => {

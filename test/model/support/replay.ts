@@ -535,10 +535,9 @@ export const nativeRetries = { count: 0 };
 
 /**
  * Runs a loopback replay, again (up to `attempts` times, on new connections) when libdatachannel
- * rejected a valid description with "Got a remote candidate without ICE transport": a race
- * inside libdatachannel that shows when both peers run in one process on a busy CPU (measured
- * with raw node-datachannel too; reported by other projects under contention). Any other failure
- * fails at once.
+ * rejected a valid description with "Got a remote candidate without ICE transport": libdatachannel
+ * 0.24.5's early fingerprint check (see src/adapters/setup-order.ts), which a replay whose far end
+ * offers can still meet on a busy CPU. Any other failure fails at once.
  */
 export async function withNativeRetry(replay: () => Promise<void>, attempts = 4): Promise<void> {
   for (let attempt = 1; ; attempt++) {
