@@ -9,6 +9,7 @@ import type {
   ChannelHandlers,
   DataChannelExtension,
   ExtensionFactory,
+  HeldSignal,
   StackEvent,
   StackEventSink,
   StackResult,
@@ -196,7 +197,7 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
   }
 
   /** A held answer waits until this end's ICE has connected (its DTLS server exists); an offerer's candidates too (see setup-order.ts). */
-  signalReady(kind: 'answer' | 'candidate'): boolean {
+  signalReady(kind: HeldSignal): boolean {
     return this.closed || !this.holds[kind].held;
   }
 
