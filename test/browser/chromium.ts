@@ -13,7 +13,7 @@ export const artifacts = new URL('../artifacts/', import.meta.url).pathname;
  * A missing Chromium fails the test (it is never skipped): install it with
  * `apt-get install -y --no-install-recommends chromium`.
  */
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: install it with \`apt-get update && apt-get install -y --no-install-recommends chromium\` (.ci/run does)`);
   }
@@ -29,6 +29,7 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
 }
