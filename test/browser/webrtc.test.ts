@@ -34,12 +34,12 @@ async function browserEnd(): Promise<BrowserEnd> {
   const page = await browser.newPage();
   await page.evaluate(() => {
     const w = globalThis as any;
-    w.pc = new RTCPeerConnection();
+    w.pc = new w.RTCPeerConnection();
     w.dc = w.pc.createDataChannel('chat', { negotiated: true, id: 1 });
     w.got = [];
-    w.dc.onmessage = (event: MessageEvent) => w.got.push(typeof event.data === 'string' ? event.data : new TextDecoder().decode(event.data));
+    w.dc.onmessage = (event: any) => w.got.push(typeof event.data === 'string' ? event.data : new TextDecoder().decode(event.data));
     w.cands = [];
-    w.pc.onicecandidate = (event: RTCPeerConnectionIceEvent) => {
+    w.pc.onicecandidate = (event: any) => {
       const c = event.candidate?.candidate;
       if (c && / udp /i.test(c) && c.split(' ')[4] === '127.0.0.1') w.cands.push(c);
     };
