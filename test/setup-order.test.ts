@@ -92,6 +92,28 @@ describe("setup order 'auto' (the default) over loopback", () => {
     });
   });
 
+  it('an offerer that takes a remote offer instead (glare) answers at once, its held candidates first', async () => {
+    const { offerer, offers, offererCandidates } = tracedPair();
+    offerer.session_description_created.connect((type, sdp) => type === 'offer' && offerer.set_local_description(type, sdp));
+    const answers: string[] = [];
+    offerer.session_description_created.connect((type) => type === 'answer' && answers.push(type));
+    offerer.create_offer();
+    await pollUntil([offerer], () => offerer.get_gathering_state() === WebRTCPeerConnection.GATHERING_STATE_COMPLETE && offers.length === 1);
+    offerer.poll();
+    expect(offererCandidates).toHaveLength(0);
+
+    const other = peer();
+    other.create_data_channel('chat', { negotiated: true, id: 1 });
+    let otherOffer = '';
+    other.session_description_created.connect((_type, sdp) => (otherOffer = sdp));
+    other.create_offer();
+    other.poll();
+    expect(offerer.set_remote_description('offer', otherOffer)).toBe(0);
+    offerer.poll();
+    expect(answers).toEqual(['answer']);
+    expect(offererCandidates.length).toBeGreaterThan(0);
+  });
+
   it("answers passive to another stack's offer and holds the answer until its ICE has connected", async () => {
     const raw = new nodeDataChannel.PeerConnection('raw-offerer', { iceServers: [], disableAutoNegotiation: true, bindAddress: '127.0.0.1' });
     raw.onStateChange(() => {});

@@ -205,6 +205,8 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
     if (type === 'offer') {
       this.answerPassive ??= answersPassive(this.policy.order, sdp);
       if (this.answerPassive) sdp = asActiveOffer(sdp);
+      // This end answers now (a glare or a renegotiation): it is no longer an offerer that connects first.
+      this.holds.candidate.release();
     }
     try {
       this.pc.setRemoteDescription(sdp, type);

@@ -23,7 +23,7 @@ import { describe, expect, it } from 'vitest';
 import '../support/loopback.js';
 import { GodotError, WebRTCDataChannel, WebRTCPeerConnection, WriteMode, type ConnectionRecord } from '../../src/index.js';
 import { scriptedCandidate, scriptedSdp, snapshotDisagreements } from '../../src/testing/index.js';
-import { asActiveOffer, sleep } from './support/rig.js';
+import { sleep } from './support/rig.js';
 
 const seedSetting = process.env.PROPERTY_SEED ?? '20260603';
 const SEED = seedSetting === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(seedSetting);
@@ -395,10 +395,10 @@ describe(`property-based (fast-check seed ${SEED}, ${RUNS} runs)`, () => {
             const chA = pair.a.create_data_channel('chat', { negotiated: true, id: 1 })!;
             const chB = pair.b.create_data_channel('chat', { negotiated: true, id: 1 })!;
             pair.channels.push(chA, chB);
-            // The docs' wiring (the far side reads the offer as setup:active: the DTLS race, see the stack notes).
+            // The docs' wiring.
             for (const [self, other] of [['a', 'b'], ['b', 'a']] as const) {
               pair[self].session_description_created.connect((type, sdp) => pair[self].set_local_description(type, sdp));
-              pair[self].session_description_created.connect((type, sdp) => pair[other].set_remote_description(type, type === 'offer' ? asActiveOffer(sdp) : sdp));
+              pair[self].session_description_created.connect((type, sdp) => pair[other].set_remote_description(type, sdp));
               pair[self].ice_candidate_created.connect((media, index, name) => pair[other].add_ice_candidate(media, index, name));
             }
             for (const command of before) await step(pair, command);

@@ -3,6 +3,7 @@ import type {
   ChannelHandlers,
   DataChannelExtension,
   ExtensionFactory,
+  HeldSignal,
   StackEvent,
   StackResult,
   WebRTCPeerConnectionExtension,
@@ -130,6 +131,10 @@ export class GatedPeer implements WebRTCPeerConnectionExtension {
   }
   close(): void {
     this.inner.close();
+  }
+  /** The stack's own setup order (held answers and candidates) is not a machine report: it passes through. */
+  signalReady(kind: HeldSignal): boolean {
+    return this.inner.signalReady?.(kind) ?? true;
   }
 }
 

@@ -147,15 +147,6 @@ export function wrongFingerprint(sdp: string): string {
 }
 
 /**
- * The stack-notes' measured way around libdatachannel's ~1 s DTLS race between two
- * libdatachannel peers in one process: the far end reads L's offer as `a=setup:active`, so L is
- * the DTLS client. Only what the far end is given changes; L sends and applies its own offer.
- */
-export function asActiveOffer(sdp: string): string {
-  return sdp.replace('a=setup:actpass', 'a=setup:active');
-}
-
-/**
  * L over node-datachannel on 127.0.0.1, behind a gate that holds the reports the machines take
  * until the replay releases them; far ends are plain loopback connections.
  */
@@ -228,7 +219,7 @@ export class LoopbackRig extends Rig {
     if (answered === undefined) {
       const answerer = new RawPeer(`model-raw-${++serial}`);
       this.raw.push(answerer);
-      answered = { answerer, sdp: answerer.answer(asActiveOffer(offer)) };
+      answered = { answerer, sdp: answerer.answer(offer) };
       this.answers.set(offer, answered);
     }
     this.remoteFrom = answered.answerer;
@@ -269,7 +260,7 @@ export class LoopbackRig extends Rig {
     far.ice_candidate_created.connect((media, index, name) => {
       if (this.pc.get_signaling_state() !== WebRTCPeerConnection.SIGNALING_STATE_CLOSED && far === this.far) this.pc.add_ice_candidate(media, index, name);
     });
-    this.expectOk(far.set_remote_description('offer', asActiveOffer(offer)), 'the far end taking the offer');
+    this.expectOk(far.set_remote_description('offer', offer), 'the far end taking the offer');
     await this.waitFor("the far end's answer", () => answer !== null);
     await this.readyForRemote();
     this.expectOk(this.pc.set_remote_description('answer', fate === 'bad' ? wrongFingerprint(answer!) : answer!), 'set_remote_description(answer)');
