@@ -18,7 +18,8 @@
  * Under `auto` (the default):
  *
  * - **As offerer**, this end keeps its local candidates to itself (`ice_candidate_created` waits
- *   in the queue) until its ICE has connected, or `holdMs` after the answer has been applied.
+ *   in the queue) until its ICE has connected, or `holdMs` after the answer has been applied, or
+ *   it takes a remote offer instead (glare, renegotiation) or rolls its offer back.
  *   Nobody can check it before it has the answer, so the fingerprint check cannot come early, and
  *   it connects first (checking the answerer's candidates), so its DTLS server exists before the
  *   answerer's ClientHello. The offer says so with `a=x-webrtc-statecharts-setup:offerer-first`
