@@ -150,6 +150,18 @@ describe("setup order 'auto' (the default) over loopback", () => {
   });
 });
 
+describe('setup order with holdMs 0', () => {
+  it('holds nothing and does not say offerer-first', async () => {
+    await withExtension(createNodeDataChannelExtension({ name: 'order-no-hold', bindAddress: '127.0.0.1', holdMs: 0 }), async () => {
+      const { offerer, offers, offererCandidates } = tracedPair();
+      offerer.session_description_created.connect((type, sdp) => offerer.set_local_description(type, sdp));
+      offerer.create_offer();
+      await pollUntil([offerer], () => offererCandidates.length > 0);
+      expect(isOffererFirst(offers[0]!)).toBe(false);
+    });
+  });
+});
+
 describe("setup order 'stack'", () => {
   it('sends candidates at once, marks nothing, and answers active', async () => {
     await withExtension(stackOrderExtension, async () => {

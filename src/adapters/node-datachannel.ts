@@ -178,8 +178,9 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
       return fail(GodotError.ERR_UNAVAILABLE, `the stack cannot make an offer in its signaling state ${state}`);
     }
     const offer = this.generate('offer');
-    if (offer.code !== GodotError.OK || this.policy.order !== 'auto') return offer;
-    if (this.policy.holdMs > 0 && !this.iceSettled) this.holds.candidate.hold();
+    // Without a hold this end does not connect first, and its offer must not say it does.
+    if (offer.code !== GodotError.OK || this.policy.order !== 'auto' || this.policy.holdMs === 0) return offer;
+    if (!this.iceSettled) this.holds.candidate.hold();
     return OK(markOffererFirst(valueOf(offer)));
   }
 
