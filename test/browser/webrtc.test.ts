@@ -22,6 +22,8 @@ afterAll(async () => {
 
 interface BrowserEnd {
   page: Page;
+  /** Makes an offer (or, given one, an answer) and applies it as the page's local description. */
+  describe(offer?: string): Promise<string>;
   /** The page's 127.0.0.1 UDP candidates not taken yet. */
   takeCandidates(): Promise<string[]>;
   addCandidate(candidate: string): Promise<void>;
@@ -46,6 +48,14 @@ async function browserEnd(): Promise<BrowserEnd> {
   });
   return {
     page,
+    describe: (offer) =>
+      page.evaluate(async (remote) => {
+        const w = globalThis as any;
+        if (remote !== null) await w.pc.setRemoteDescription({ type: 'offer', sdp: remote });
+        const made = remote === null ? await w.pc.createOffer() : await w.pc.createAnswer();
+        await w.pc.setLocalDescription(made);
+        return made.sdp as string;
+      }, offer ?? null),
     takeCandidates: () => page.evaluate(() => (globalThis as any).cands.splice(0)),
     addCandidate: (candidate) => page.evaluate((c) => (globalThis as any).pc.addIceCandidate({ candidate: c, sdpMid: '0', sdpMLineIndex: 0 }), candidate),
     isOpen: () => page.evaluate(() => (globalThis as any).dc.readyState === 'open'),
@@ -87,13 +97,7 @@ describe("Chromium and this library in the default setup order ('auto')", () => 
     pc.create_offer();
     await pollUntil([pc], () => offers.length === 1);
     expect(offers[0]).toContain(OFFERER_FIRST_ATTRIBUTE);
-    const answer = await end.page.evaluate(async (offer) => {
-      const w = globalThis as any;
-      await w.pc.setRemoteDescription({ type: 'offer', sdp: offer });
-      const made = await w.pc.createAnswer();
-      await w.pc.setLocalDescription(made);
-      return made.sdp as string;
-    }, offers[0]!);
+    const answer = await end.describe(offers[0]!);
     expect(pc.set_remote_description('answer', answer)).toBe(0);
     await connectAndTalk(pc, channel, end, libraryCandidates);
     await end.page.close();
@@ -111,12 +115,7 @@ describe("Chromium and this library in the default setup order ('auto')", () => 
       void end.page.evaluate((a) => (globalThis as any).pc.setRemoteDescription({ type: 'answer', sdp: a }), sdp);
     });
     pc.ice_candidate_created.connect((_media, _index, name) => libraryCandidates.push(name));
-    const offer = await end.page.evaluate(async () => {
-      const w = globalThis as any;
-      const made = await w.pc.createOffer();
-      await w.pc.setLocalDescription(made);
-      return made.sdp as string;
-    });
+    const offer = await end.describe();
     expect(pc.set_remote_description('offer', offer)).toBe(0);
     await connectAndTalk(pc, channel, end, libraryCandidates);
     expect(answers).toHaveLength(1);
