@@ -13,6 +13,11 @@ import type { NativeConnectionState, NativeGatheringState } from '../machines/ev
  */
 export type StackResult<T = void> = { code: typeof GodotError.OK; value: T } | { code: GodotError; reason: string };
 
+/** The value of a result already known to be OK. */
+export function valueOf<T>(result: StackResult<T>): T {
+  return (result as { value: T }).value;
+}
+
 export type StackEvent =
   | { type: 'stack.local_candidate'; mid: string; candidate: string }
   | { type: 'stack.connection_state'; state: NativeConnectionState }

@@ -4,16 +4,17 @@ import { GodotError } from '../godot/constants.js';
 import type { ChannelOptions } from '../api/channel-options.js';
 import type { IceServerConfig, PeerConfiguration } from '../api/configuration.js';
 import type { NativeConnectionState, NativeGatheringState } from '../machines/events.js';
-import type {
-  ChannelEvent,
-  ChannelHandlers,
-  DataChannelExtension,
-  ExtensionFactory,
-  HeldSignal,
-  StackEvent,
-  StackEventSink,
-  StackResult,
-  WebRTCPeerConnectionExtension,
+import {
+  type ChannelEvent,
+  type ChannelHandlers,
+  type DataChannelExtension,
+  type ExtensionFactory,
+  type HeldSignal,
+  type StackEvent,
+  type StackEventSink,
+  type StackResult,
+  type WebRTCPeerConnectionExtension,
+  valueOf,
 } from './extension.js';
 import { NativeLifetimes } from './native-lifetimes.js';
 import { DEFAULT_HOLD_MS, SignalHold, answersPassive, asActiveOffer, markOffererFirst, type SetupOrder } from './setup-order.js';
@@ -33,7 +34,6 @@ import { DEFAULT_HOLD_MS, SignalHold, answersPassive, asActiveOffer, markOfferer
 export const nativeLifetimes = new NativeLifetimes();
 
 const OK = <T>(value: T): StackResult<T> => ({ code: GodotError.OK, value });
-const valueOf = <T>(result: StackResult<T>): T => (result as { value: T }).value;
 const fail = (code: GodotError, reason: string): StackResult<never> => ({ code, reason });
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 

@@ -33,6 +33,8 @@ export class MachineHandle<M extends AnyStateMachine> {
   /** The running actor, only when the connection was created with `inspect`. */
   readonly actor: Actor<M> | undefined;
   private current: HandleSnapshot<M> | undefined;
+  /** The scope the snapshot is stepped through, shared by every handle of this machine (without an actor). */
+  private readonly scope: AnyActorScope | undefined;
 
   constructor(
     readonly name: MachineName,
@@ -46,7 +48,9 @@ export class MachineHandle<M extends AnyStateMachine> {
       this.actor.subscribe({ error: (error) => console.error(`webrtc-statecharts: the ${machine.id} machine stopped`, error) });
       this.actor.start();
     } else {
-      this.current = steppingOf(machine).initial as HandleSnapshot<M>;
+      const stepping = steppingOf(machine);
+      this.scope = stepping.scope;
+      this.current = stepping.initial as HandleSnapshot<M>;
     }
   }
 
@@ -69,7 +73,7 @@ export class MachineHandle<M extends AnyStateMachine> {
     if (!snapshot.can(event)) return false;
     const from = stateName(snapshot);
     if (this.actor) this.actor.send(event);
-    else this.current = this.machine.transition(snapshot, event, steppingOf(this.machine).scope) as HandleSnapshot<M>;
+    else this.current = this.machine.transition(snapshot, event, this.scope!) as HandleSnapshot<M>;
     this.recorder.add({
       kind: 'transition',
       machine: this.name,

@@ -4,7 +4,7 @@ import { signalingMachine, signalingGuardReasons, canApplyCandidates, type Signa
 import { connectionMachine, type ConnectionStateName } from '../machines/connection.js';
 import { gatheringMachine, type GatheringStateName } from '../machines/gathering.js';
 import { SDP_TYPES, type SdpType, type SignalingEvent } from '../machines/events.js';
-import type { DataChannelExtension, HeldSignal, StackEvent, StackResult, WebRTCPeerConnectionExtension } from '../adapters/extension.js';
+import { valueOf, type DataChannelExtension, type HeldSignal, type StackEvent, type StackResult, type WebRTCPeerConnectionExtension } from '../adapters/extension.js';
 import { Recorder } from '../records/recorder.js';
 import { registerConnection } from '../records/connections.js';
 import type { ConnectionRecord, MachineName } from '../records/record.js';
@@ -412,10 +412,6 @@ export class WebRTCPeerConnection {
 
 function checkSdpType(type: unknown): SdpType | null {
   return typeof type === 'string' && (SDP_TYPES as readonly string[]).includes(type) ? (type as SdpType) : null;
-}
-
-function valueOf<T>(result: StackResult<T>): T {
-  return (result as { value: T }).value;
 }
 
 function reasonOf(result: { code: GodotError }): string {
