@@ -35,3 +35,4 @@ export { SETUP_ORDERS, DEFAULT_HOLD_MS, OFFERER_FIRST_ATTRIBUTE, type SetupOrder
 export type { ChannelOptions } from './api/channel-options.js';
 export type { PeerConfiguration, IceServerConfig } from './api/configuration.js';
 export * as machines from './machines/index.js';
+export { DEFAULT_LIMITS, type Limits } from './limits.js';

@@ -16,6 +16,7 @@ import { WebRTCDataChannel } from './data-channel.js';
 import { MachineHandle, describeEvent, type Inspector } from './machine-handle.js';
 import { CONNECTION_VALUES, GATHERING_VALUES, SIGNALING_VALUES } from './state-values.js';
 import { defaultExtension, resolveExtension, setDefaultExtension, type ExtensionName } from './extension-registry.js';
+import { checkLimits, setDefaultLimits, type Limits } from '../limits.js';
 
 export interface PeerConnectionOptions {
   /** The connection's name in records; `pc-1`, `pc-2`, ... by default. */
@@ -24,6 +25,8 @@ export interface PeerConnectionOptions {
   inspect?: Inspector;
   /** How many records `get_records()` keeps (default 256). */
   recordCapacity?: number;
+  /** This connection's bounds on what its remote peer can make it hold or do (src/limits.ts); the defaults for the rest. */
+  limits?: Partial<Limits>;
 }
 
 let nextConnectionNumber = 1;
@@ -56,6 +59,14 @@ export class WebRTCPeerConnection {
     setDefaultExtension(extension_class);
   }
 
+  /** Not Godot: changes the limits (src/limits.ts) of connections created from now on; ERR_INVALID_PARAMETER, and nothing changes, for a value that is not a limit. */
+  static set_default_limits(limits: Partial<Limits>): GodotError {
+    const set = setDefaultLimits(limits);
+    if (set.ok) return GodotError.OK;
+    console.error(`webrtc-statecharts: set_default_limits refused: ${set.reason}`);
+    return GodotError.ERR_INVALID_PARAMETER;
+  }
+
   // Godot's three signals, emitted only by poll().
   readonly session_description_created = new Signal<[type: string, sdp: string]>('session_description_created');
   readonly ice_candidate_created = new Signal<[media: string, index: number, name: string]>('ice_candidate_created');
@@ -64,6 +75,8 @@ export class WebRTCPeerConnection {
   readonly call_refused = new Signal<[record: ConnectionRecord]>('call_refused');
 
   readonly id: string;
+  /** What this connection lets its remote peer make it hold or do. */
+  readonly limits: Readonly<Limits>;
   readonly signaling: MachineHandle<typeof signalingMachine>;
   readonly connection: MachineHandle<typeof connectionMachine>;
   readonly gathering: MachineHandle<typeof gatheringMachine>;
@@ -82,6 +95,9 @@ export class WebRTCPeerConnection {
 
   constructor(options: PeerConnectionOptions = {}) {
     this.id = options.id ?? `pc-${nextConnectionNumber++}`;
+    const limits = checkLimits(options.limits);
+    // A constructor cannot return a code: limits that are not limits fall back to the defaults, and the first record says why.
+    this.limits = Object.freeze(limits.ok ? limits.value : checkLimits(undefined).value as Limits);
     this.inspect = options.inspect;
     this.recorder = new Recorder(this.id, options.recordCapacity ?? 256, (record) => {
       if (record.kind === 'refusal') this.call_refused.emit(record);
@@ -90,6 +106,7 @@ export class WebRTCPeerConnection {
     this.connection = new MachineHandle('connection', connectionMachine, this.recorder, undefined, this.inspect);
     this.gathering = new MachineHandle('gathering', gatheringMachine, this.recorder, undefined, this.inspect);
     this.initialize({});
+    if (!limits.ok) this.refuse('constructor', GodotError.ERR_INVALID_PARAMETER, 'arguments', `options.limits: ${limits.reason}; the defaults are used`);
     registerConnection(this);
   }
 
@@ -267,6 +284,19 @@ export class WebRTCPeerConnection {
   }
 
   // ---- internal
+
+  /**
+   * @internal The remote peer went past one of `limits` (named by `limit`): the connection is
+   * closed, with a record saying why. Called from a stack callback or from within a method: no
+   * user code runs here, and the signals not yet emitted are dropped as by `close()`.
+   */
+  closeForLimit(limit: keyof Limits, reason: string): void {
+    if (this.connection.state === 'closed') return;
+    this.recorder.add({ kind: 'stack_error', method: `limit.${limit}`, code: GodotError.ERR_OUT_OF_MEMORY, codeName: errorName(GodotError.ERR_OUT_OF_MEMORY), reason });
+    this.connection.send({ type: 'close' });
+    this.signaling.send({ type: 'close' });
+    this.shutDownStack();
+  }
 
   private applyRemote(sdpType: SdpType, sdp: string): StackResult<string | undefined> {
     const stack = this.stack!;
