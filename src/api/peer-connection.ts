@@ -16,7 +16,7 @@ import { WebRTCDataChannel } from './data-channel.js';
 import { MachineHandle, describeEvent, type Inspector } from './machine-handle.js';
 import { CONNECTION_VALUES, GATHERING_VALUES, SIGNALING_VALUES } from './state-values.js';
 import { defaultExtension, resolveExtension, setDefaultExtension, type ExtensionName } from './extension-registry.js';
-import { checkLimits, setDefaultLimits, type Limits } from '../limits.js';
+import { checkLimits, defaultLimits, setDefaultLimits, type Limits } from '../limits.js';
 
 export interface PeerConnectionOptions {
   /** The connection's name in records; `pc-1`, `pc-2`, ... by default. */
@@ -97,7 +97,7 @@ export class WebRTCPeerConnection {
     this.id = options.id ?? `pc-${nextConnectionNumber++}`;
     const limits = checkLimits(options.limits);
     // A constructor cannot return a code: limits that are not limits fall back to the defaults, and the first record says why.
-    this.limits = Object.freeze(limits.ok ? limits.value : checkLimits(undefined).value as Limits);
+    this.limits = Object.freeze(limits.ok ? limits.value : { ...defaultLimits() });
     this.inspect = options.inspect;
     this.recorder = new Recorder(this.id, options.recordCapacity ?? 256, (record) => {
       if (record.kind === 'refusal') this.call_refused.emit(record);
