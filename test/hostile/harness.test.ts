@@ -1,0 +1,27 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebRTCDataChannel, WebRTCPeerConnection } from '../../src/index.js';
+import '../support/loopback.js';
+import { HostileRemote, LibraryEnd, until } from './support/remote.js';
+
+const ends: LibraryEnd[] = [];
+afterEach(() => {
+  for (const end of ends.splice(0)) {
+    end.stop();
+    end.remote.stop();
+  }
+});
+
+describe('the hostile-remote harness', () => {
+  it('connects an honest raw node-datachannel remote in a child process, and bytes cross both ways', async () => {
+    const end = new LibraryEnd(HostileRemote.start('honest'));
+    ends.push(end);
+    let channel: WebRTCDataChannel | null = null;
+    end.pc.data_channel_received.connect((received) => (channel = received));
+    await until(() => channel?.get_ready_state() === WebRTCDataChannel.STATE_OPEN, 10_000, 'the remote channel open');
+    expect(end.pc.get_connection_state()).toBe(WebRTCPeerConnection.STATE_CONNECTED);
+    channel!.set_write_mode(WebRTCDataChannel.WRITE_MODE_TEXT);
+    channel!.put_packet(new TextEncoder().encode('ping'));
+    await until(() => channel!.get_available_packet_count() > 0, 5000, 'the echo');
+    expect(new TextDecoder().decode(channel!.get_packet())).toBe('echo:ping');
+  });
+});
