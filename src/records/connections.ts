@@ -14,11 +14,15 @@ import type { WebRTCPeerConnection } from '../api/peer-connection.js';
 type Listener = (connection: WebRTCPeerConnection) => void;
 
 const known = new Set<WeakRef<WebRTCPeerConnection>>();
+// A collected connection's entry goes when it is collected, not when someone next lists them.
+const forgetting = new FinalizationRegistry<WeakRef<WebRTCPeerConnection>>((ref) => known.delete(ref));
 const listeners = new Set<Listener>();
 
 /** @internal Called by the WebRTCPeerConnection constructor. */
 export function registerConnection(connection: WebRTCPeerConnection): void {
-  known.add(new WeakRef(connection));
+  const ref = new WeakRef(connection);
+  known.add(ref);
+  forgetting.register(connection, ref);
   for (const listener of listeners) {
     try {
       listener(connection);
@@ -43,4 +47,9 @@ export function liveConnections(): WebRTCPeerConnection[] {
     else result.push(connection);
   }
   return result;
+}
+
+/** @internal How many connections the registry still has an entry for (collected ones leave it soon after they are collected). */
+export function registeredConnectionCount(): number {
+  return known.size;
 }

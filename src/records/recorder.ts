@@ -1,5 +1,7 @@
 import type { ConnectionRecord, RecordDraft } from './record.js';
 import { redactRecord } from './redact.js';
+import { cutText } from './cut.js';
+import { DEFAULT_LIMITS } from '../limits.js';
 
 type Listener = (record: ConnectionRecord) => void;
 
@@ -20,7 +22,9 @@ export function observeRecords(listener: Listener): () => void {
  * One connection's records: numbered, timed, kept in a bounded ring, and handed to the
  * process-wide observers. Records never carry secrets: their makers put only methods, states,
  * codes and reasons in them, and every record passes through `redactRecord` (TURN credentials,
- * `ice-pwd`) before it is kept or handed out.
+ * `ice-pwd`) before it is kept or handed out. Records are bounded whatever their makers quote:
+ * after redaction (so that a cut never leaves half a secret behind) every text field is cut to
+ * `textLength` characters, a reason to four times that.
  */
 export class Recorder {
   private readonly ring: ConnectionRecord[] = [];
@@ -30,10 +34,11 @@ export class Recorder {
     readonly connection: string,
     private readonly capacity = 256,
     private readonly onRecord?: Listener,
+    private readonly textLength = DEFAULT_LIMITS.recordTextLength,
   ) {}
 
   add(draft: RecordDraft): ConnectionRecord {
-    const record = redactRecord({ seq: ++this.seq, time: Date.now(), monotonic: performance.now(), connection: this.connection, ...draft } as ConnectionRecord);
+    const record = this.bounded(redactRecord({ seq: ++this.seq, time: Date.now(), monotonic: performance.now(), connection: this.connection, ...draft } as ConnectionRecord));
     this.ring.push(record);
     if (this.ring.length > this.capacity) this.ring.shift();
     if (this.onRecord) safely(this.onRecord, record);
@@ -43,6 +48,17 @@ export class Recorder {
 
   list(): ConnectionRecord[] {
     return [...this.ring];
+  }
+
+  private bounded(record: ConnectionRecord): ConnectionRecord {
+    const fields = record as unknown as Record<string, unknown>;
+    for (const [key, value] of Object.entries(fields)) {
+      if (typeof value === 'string') fields[key] = cutText(value, key === 'reason' ? 4 * this.textLength : this.textLength);
+    }
+    if (record.kind === 'refusal') {
+      for (const [machine, state] of Object.entries(record.states)) record.states[machine] = cutText(state, this.textLength);
+    }
+    return record;
   }
 }
 
