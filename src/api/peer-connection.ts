@@ -101,7 +101,7 @@ export class WebRTCPeerConnection {
     this.inspect = options.inspect;
     this.recorder = new Recorder(this.id, options.recordCapacity ?? 256, (record) => {
       if (record.kind === 'refusal') this.call_refused.emit(record);
-    });
+    }, this.limits.recordTextLength);
     this.signaling = new MachineHandle('signaling', signalingMachine, this.recorder, undefined, this.inspect);
     this.connection = new MachineHandle('connection', connectionMachine, this.recorder, undefined, this.inspect);
     this.gathering = new MachineHandle('gathering', gatheringMachine, this.recorder, undefined, this.inspect);
