@@ -33,6 +33,7 @@ export class MachineHandle<M extends AnyStateMachine> {
   /** The running actor, only when the connection was created with `inspect`. */
   readonly actor: Actor<M> | undefined;
   private current: HandleSnapshot<M> | undefined;
+  private changed: number | null = null;
   /** The scope the snapshot is stepped through, shared by every handle of this machine (without an actor). */
   private readonly scope: AnyActorScope | undefined;
 
@@ -74,15 +75,20 @@ export class MachineHandle<M extends AnyStateMachine> {
     const from = stateName(snapshot);
     if (this.actor) this.actor.send(event);
     else this.current = this.machine.transition(snapshot, event, this.scope!) as HandleSnapshot<M>;
-    this.recorder.add({
+    this.changed = this.recorder.add({
       kind: 'transition',
       machine: this.name,
       from,
       event: describeEvent(event),
       to: this.state,
       ...(this.channel ? { channel: this.channel() } : {}),
-    });
+    }).monotonic;
     return true;
+  }
+
+  /** When the machine last took an event (monotonic ms, its transition record's `monotonic`); null before it has. */
+  get changedAt(): number | null {
+    return this.changed;
   }
 
   /** Why the machine does not take `event` now. */
@@ -126,8 +132,8 @@ function steppingOf(machine: AnyStateMachine): Stepping {
   return stepping;
 }
 
-/** `set_remote_description(offer)`, `stack.connection_state(connected)`, `close`. */
+/** `set_remote_description(offer)`, `stack.connection_state(connected)`, `limit_exceeded(maxQueuedPackets)`, `close`. */
 export function describeEvent(event: { type: string }): string {
-  const argument = (event as { sdpType?: string }).sdpType ?? (event as { state?: string }).state;
+  const argument = (event as { sdpType?: string }).sdpType ?? (event as { state?: string }).state ?? (event as { limit?: string }).limit;
   return argument === undefined ? event.type : `${event.type}(${argument})`;
 }

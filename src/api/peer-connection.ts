@@ -14,7 +14,7 @@ import { parseChannelOptions } from './channel-options.js';
 import { checkSdp, mediaIds, normalizeCandidate, sameSdp } from './sdp.js';
 import { WebRTCDataChannel } from './data-channel.js';
 import { MachineHandle, describeEvent, type Inspector } from './machine-handle.js';
-import { CONNECTION_VALUES, GATHERING_VALUES, SIGNALING_VALUES } from './state-values.js';
+import { CONNECTION_VALUES, GATHERING_VALUES, SIGNALING_VALUES, closeInfoOf, type CloseInfo } from './state-values.js';
 import { defaultExtension, resolveExtension, setDefaultExtension, type ExtensionName } from './extension-registry.js';
 import { checkLimits, defaultLimits, setDefaultLimits, type Limits } from '../limits.js';
 
@@ -278,6 +278,17 @@ export class WebRTCPeerConnection {
     return { signaling: this.signaling.state, connection: this.connection.state, gathering: this.gathering.state };
   }
 
+  /**
+   * Not Godot: why the connection closed, null until it has (and again after `initialize()`):
+   * `by` `local` (close()), `remote` (the stack reported closed: the remote end closed, or the
+   * connection failed), or `limit` (the remote went past `limit`); `last_state` the
+   * ConnectionState before STATE_CLOSED, and `monotonic` when (ms). Read from the connection
+   * machine, which keeps it.
+   */
+  get_close_info(): CloseInfo | null {
+    return closeInfoOf(this.connection.snapshot.context.closed, this.connection.changedAt);
+  }
+
   /** The data channels of this connection that are not closed yet, created or received. */
   get_data_channels(): WebRTCDataChannel[] {
     return [...this.channels].filter((channel) => channel.get_ready_state() !== WebRTCDataChannel.STATE_CLOSED);
@@ -293,8 +304,9 @@ export class WebRTCPeerConnection {
   closeForLimit(limit: keyof Limits, reason: string): void {
     if (this.connection.state === 'closed') return;
     this.recorder.add({ kind: 'stack_error', method: `limit.${limit}`, code: GodotError.ERR_OUT_OF_MEMORY, codeName: errorName(GodotError.ERR_OUT_OF_MEMORY), reason });
-    this.connection.send({ type: 'close' });
-    this.signaling.send({ type: 'close' });
+    const exceeded = { type: 'limit_exceeded', limit } as const;
+    this.connection.send(exceeded);
+    this.signaling.send(exceeded);
     this.shutDownStack();
   }
 
@@ -321,8 +333,9 @@ export class WebRTCPeerConnection {
         this.takeStackEvent(this.connection, event);
         // Closed by the remote end (or after a failure): Godot then reads SIGNALING_STATE_CLOSED too,
         // and the channels are closed with it (one that never opened would stay STATE_CONNECTING).
+        // The signaling takes the stack's own report, so that its trail says the stack closed it.
         if (event.state === 'closed') {
-          this.signaling.send({ type: 'close' });
+          this.signaling.send(event);
           for (const channel of this.channels) channel.connectionClosed();
         }
         return;

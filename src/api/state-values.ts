@@ -1,6 +1,6 @@
 import { ChannelState, ConnectionState, GatheringState, SignalingState } from '../godot/constants.js';
 import type { SignalingStateName } from '../machines/signaling.js';
-import type { ConnectionStateName } from '../machines/connection.js';
+import type { CloseCause, ClosedBy, ConnectionStateName } from '../machines/connection.js';
 import type { GatheringStateName } from '../machines/gathering.js';
 import type { DataChannelStateName } from '../machines/data-channel.js';
 
@@ -35,3 +35,24 @@ export const CHANNEL_VALUES: Record<DataChannelStateName, ChannelState> = {
   closing: ChannelState.STATE_CLOSING,
   closed: ChannelState.STATE_CLOSED,
 };
+
+/**
+ * Not Godot: why a connection closed, as `get_close_info()` gives it. `by` is `local` (the app
+ * called close()), `remote` (the stack reported closed: the remote end closed, or the connection
+ * failed) or `limit` (the remote went past `limit`, src/limits.ts); `last_state` is the
+ * ConnectionState it was in before (`last_state_name` its name); `monotonic` when it closed (ms,
+ * as records say).
+ */
+export interface CloseInfo {
+  by: ClosedBy;
+  limit: string | null;
+  last_state: ConnectionState;
+  last_state_name: ConnectionStateName;
+  monotonic: number;
+}
+
+/** The connection machine's record of its close, in Godot's values; null while it is not closed. */
+export function closeInfoOf(cause: CloseCause | null, monotonic: number | null): CloseInfo | null {
+  if (cause === null || monotonic === null) return null;
+  return { by: cause.by, limit: cause.limit, last_state: CONNECTION_VALUES[cause.from], last_state_name: cause.from, monotonic };
+}

@@ -26,6 +26,7 @@ function formatConnection(life: ConnectionLife): string {
   lines.push(`${life.name}: ${life.entries.length} records (${seqs}) over ${span} ms, from ${new Date(first.time).toISOString()}`);
   const states = Object.entries(life.states).map(([machine, state]) => `${machine} ${state}`).join(' · ');
   lines.push(`  final: ${states}`);
+  if (life.closed !== null) lines.push(`  closed: ${closedBy(life.closed)}, from ${life.closed.from}`);
   const problemsByLine = new Map<number, string[]>();
   for (const problem of life.problems) problemsByLine.set(problem.line, [...(problemsByLine.get(problem.line) ?? []), problem.message]);
   const seqWidth = Math.max(...life.entries.map(({ record }) => String(record.seq).length)) + 1;
@@ -35,6 +36,17 @@ function formatConnection(life: ConnectionLife): string {
     for (const message of problemsByLine.get(line) ?? []) lines.push(`  ✗ line ${line}: ${message}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+function closedBy(cause: NonNullable<ConnectionLife['closed']>): string {
+  switch (cause.by) {
+    case 'local':
+      return 'by the app (close())';
+    case 'remote':
+      return 'by the remote end (the stack reported closed)';
+    case 'limit':
+      return `for a limit: the remote went past ${cause.limit}`;
+  }
 }
 
 function who(record: ConnectionRecord): string {

@@ -1,5 +1,5 @@
 import { createActor, type AnyActorRef, type AnyStateMachine } from 'xstate';
-import { connectionMachine } from '../machines/connection.js';
+import { connectionMachine, type CloseCause } from '../machines/connection.js';
 import { dataChannelMachine } from '../machines/data-channel.js';
 import { SDP_TYPES, type AnyMachineEvent } from '../machines/events.js';
 import { stateName } from '../machines/explain.js';
@@ -27,6 +27,8 @@ export interface ConnectionLife {
   problems: TrailProblem[];
   /** Where the replay left each machine: signaling, connection, gathering, and each channel by its key. */
   states: Record<string, string>;
+  /** Why the connection closed, as the replayed connection machine keeps it (who, the limit, the state before); null if it is not closed. */
+  closed: CloseCause | null;
 }
 
 const MACHINES: Record<MachineName, AnyStateMachine> = {
@@ -123,6 +125,9 @@ export function eventFromRecord(text: string): AnyMachineEvent | string {
     case 'stack.gathering_state':
       if (argument === undefined || argument === '') return `${type} needs a state: ${JSON.stringify(text)}`;
       return { type, state: argument } as AnyMachineEvent;
+    case 'limit_exceeded':
+      if (argument === undefined || argument === '') return `${type} needs the limit's name: ${JSON.stringify(text)}`;
+      return { type, limit: argument };
     case 'stack.error':
       return { type, message: argument ?? '' };
     default:
@@ -141,6 +146,10 @@ class Replay {
 
   get state(): string {
     return stateName(this.actor.getSnapshot());
+  }
+
+  get context(): unknown {
+    return this.actor.getSnapshot().context;
   }
 
   has(state: string): boolean {
@@ -260,7 +269,8 @@ class Life {
     const states: Record<string, string> = {};
     for (const machine of CONNECTION_MACHINES) states[machine] = this.machines[machine].state;
     for (const [key, replay] of this.channels) states[key] = replay.state;
-    return { name: this.name, connection: this.connection, run: this.run, entries: this.entries, problems: this.problems, states };
+    const { closed } = this.machines.connection.context as { closed: CloseCause | null };
+    return { name: this.name, connection: this.connection, run: this.run, entries: this.entries, problems: this.problems, states, closed };
   }
 
   private checkOrder(record: ConnectionRecord, problem: (message: string) => void): void {

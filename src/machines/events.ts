@@ -12,17 +12,26 @@ export type NativeGatheringState = 'new' | 'gathering' | 'complete';
 /** Methods every machine of a connection takes: they reset or end its life. */
 export type LifecycleEvent = { type: 'initialize' } | { type: 'close' };
 
+/** The stack reports the connection's state; `closed` (the remote end closed, or a failure it gave up on) ends the connection's life. */
+export type StackConnectionStateEvent = { type: 'stack.connection_state'; state: NativeConnectionState };
+
+/**
+ * The remote peer went past one of the connection's limits (src/limits.ts), named by `limit`:
+ * the library closes the connection, and the records say `limit_exceeded(maxQueuedPackets)`.
+ */
+export type LimitExceededEvent = { type: 'limit_exceeded'; limit: string };
+
 export type SignalingEvent =
   | LifecycleEvent
+  | StackConnectionStateEvent
+  | LimitExceededEvent
   | { type: 'create_data_channel' }
   | { type: 'create_offer' }
   | { type: 'set_local_description'; sdpType: SdpType }
   | { type: 'set_remote_description'; sdpType: SdpType }
   | { type: 'add_ice_candidate' };
 
-export type ConnectionEvent =
-  | LifecycleEvent
-  | { type: 'stack.connection_state'; state: NativeConnectionState };
+export type ConnectionEvent = LifecycleEvent | StackConnectionStateEvent | LimitExceededEvent;
 
 export type GatheringEvent =
   | { type: 'initialize' }

@@ -1,7 +1,7 @@
 export { signalingMachine, signalingGuardReasons, canApplyCandidates } from './signaling.js';
 export type { SignalingContext, SignalingStateName } from './signaling.js';
 export { connectionMachine } from './connection.js';
-export type { ConnectionStateName } from './connection.js';
+export type { ConnectionStateName, ConnectionContext, CloseCause, ClosedBy } from './connection.js';
 export { gatheringMachine } from './gathering.js';
 export type { GatheringStateName } from './gathering.js';
 export { dataChannelMachine } from './data-channel.js';

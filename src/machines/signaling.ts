@@ -13,6 +13,9 @@ import type { SdpType, SignalingEvent } from './events.js';
  * - a remote pranswer is held here (libdatachannel would jump to stable and then reject the
  *   final answer); the stack sees only the final answer.
  * - rollback of a remote offer is refused: libdatachannel applies its answer as it makes it.
+ * - the connection's end closes it from every state, by the event that ended the connection:
+ *   `close` (the app), `stack.connection_state(closed)` (the stack: the remote end closed, or a
+ *   failure), `limit_exceeded` (the remote went past a limit), so its trail says who closed.
  *
  * Context: `created` (an offer was created or a remote offer taken: the connection has left
  * STATE_NEW), `generated` (the description type the stack made that the user has not set yet),
@@ -41,6 +44,13 @@ const sdpIs =
   ({ event }: { event: SignalingEvent }) =>
     event.type === side && event.sdpType === type;
 
+/** Every way the connection's life ends closes the signaling too. */
+const closes = {
+  close: 'closed',
+  'stack.connection_state': { guard: { type: 'reported', params: { state: 'closed' } }, target: 'closed' },
+  limit_exceeded: 'closed',
+} as const;
+
 export const signalingMachine = setup({
   types: {
     context: {} as SignalingContext,
@@ -57,6 +67,7 @@ export const signalingMachine = setup({
     remote_answer: sdpIs('set_remote_description', 'answer'),
     remote_pranswer: sdpIs('set_remote_description', 'pranswer'),
     remote_rollback: sdpIs('set_remote_description', 'rollback'),
+    reported: ({ event }, params: { state: 'closed' }) => event.type === 'stack.connection_state' && event.state === params.state,
   },
   actions: {
     /** Allowed, and nothing to remember: `can()` counts a transition only if it has an action or a target. */
@@ -83,7 +94,7 @@ export const signalingMachine = setup({
         set_local_description: { guard: 'local_offer_created', target: 'haveLocalOffer', actions: 'localSet' },
         set_remote_description: { guard: 'remote_offer', target: 'haveRemoteOffer', actions: 'remoteOfferAnswered' },
         add_ice_candidate: { actions: 'accept' },
-        close: 'closed',
+        ...closes,
       },
     },
     haveLocalOffer: {
@@ -96,7 +107,7 @@ export const signalingMachine = setup({
           { guard: 'remote_rollback', target: 'stable' },
         ],
         add_ice_candidate: { actions: 'accept' },
-        close: 'closed',
+        ...closes,
       },
     },
     haveRemoteOffer: {
@@ -107,7 +118,7 @@ export const signalingMachine = setup({
         ],
         set_remote_description: { guard: 'remote_offer', target: 'haveRemoteOffer', actions: 'remoteOfferAnswered' },
         add_ice_candidate: { actions: 'accept' },
-        close: 'closed',
+        ...closes,
       },
     },
     haveLocalPranswer: {
@@ -117,7 +128,7 @@ export const signalingMachine = setup({
           { guard: 'local_pranswer_created', target: 'haveLocalPranswer' },
         ],
         add_ice_candidate: { actions: 'accept' },
-        close: 'closed',
+        ...closes,
       },
     },
     haveRemotePranswer: {
@@ -127,7 +138,7 @@ export const signalingMachine = setup({
           { guard: 'remote_pranswer', target: 'haveRemotePranswer' },
         ],
         add_ice_candidate: { actions: 'accept' },
-        close: 'closed',
+        ...closes,
       },
     },
     closed: {},

@@ -17,6 +17,14 @@ const CONNECTION_STATES: readonly NativeConnectionState[] = ['new', 'connecting'
 const GATHERING_STATES: readonly NativeGatheringState[] = ['new', 'gathering', 'complete'];
 
 /**
+ * The limit the alphabet's `limit_exceeded` names. The machines treat every limit alike (no
+ * guard reads the name), so one stands for all: the one a remote reaches by sending packets the
+ * app does not read.
+ */
+export const MODEL_LIMIT = 'maxQueuedPackets';
+const LIMIT_EXCEEDED = { type: 'limit_exceeded', limit: MODEL_LIMIT } as const;
+
+/**
  * Every event each machine can be sent, with every argument it can carry (each SDP type, each
  * state the stack can report, including the ones the tables refuse): the alphabet that path
  * generation tries in every state.
@@ -29,11 +37,14 @@ export const MODEL_EVENTS = {
     ...SDP_TYPES.map((sdpType) => ({ type: 'set_remote_description', sdpType }) as const),
     { type: 'add_ice_candidate' },
     { type: 'close' },
+    { type: 'stack.connection_state', state: 'closed' },
+    LIMIT_EXCEEDED,
     { type: 'initialize' },
   ] as readonly SignalingEvent[],
   connection: [
     ...CONNECTION_STATES.map((state) => ({ type: 'stack.connection_state', state }) as const),
     { type: 'close' },
+    LIMIT_EXCEEDED,
     { type: 'initialize' },
   ] as readonly ConnectionEvent[],
   gathering: [

@@ -26,7 +26,7 @@ export { connectionMachine } from '../machines/connection.js';
 export { gatheringMachine } from '../machines/gathering.js';
 export { dataChannelMachine } from '../machines/data-channel.js';
 export type { SignalingEvent, ConnectionEvent, GatheringEvent, DataChannelEvent, AnyMachineEvent } from '../machines/events.js';
-export { MACHINES, MODEL_EVENTS, eventsOf, type ModelMachineName } from './events.js';
+export { MACHINES, MODEL_EVENTS, MODEL_LIMIT, eventsOf, type ModelMachineName } from './events.js';
 export {
   generatePaths,
   machineEdges,

@@ -5,7 +5,7 @@ import { connectionMachine } from '../machines/connection.js';
 import { gatheringMachine } from '../machines/gathering.js';
 import { dataChannelMachine } from '../machines/data-channel.js';
 import { stateName } from '../machines/explain.js';
-import type { NativeConnectionState, NativeGatheringState, SignalingEvent } from '../machines/events.js';
+import type { LimitExceededEvent, NativeConnectionState, NativeGatheringState, SignalingEvent } from '../machines/events.js';
 import { MODEL_EVENTS } from './events.js';
 import { eventLabel } from './paths.js';
 
@@ -14,13 +14,15 @@ import { eventLabel } from './paths.js';
  * first data channel created on it, put together the way `WebRTCPeerConnection` routes calls
  * and stack reports to them (`close` closes the connection, the signaling and the channel;
  * `initialize` resets the three and drops the channel; a stack report of `closed` closes the
- * signaling too; the stack is detached once the connection is closed). It is built from the
+ * signaling too, by the same event; `limit_exceeded` closes the connection, the signaling and the
+ * channel, as close does; the stack is detached once the connection is closed). It is built from the
  * machines themselves (each part is the machine's own snapshot, moved by xstate's `transition`),
  * so it changes when they change; `xstate/graph` walks it like any actor logic.
  */
 export type PeerModelEvent =
-  | Exclude<SignalingEvent, { type: 'close' } | { type: 'initialize' }>
+  | Exclude<SignalingEvent, { type: 'close' | 'initialize' | 'stack.connection_state' | 'limit_exceeded' }>
   | { type: 'close' }
+  | LimitExceededEvent
   | { type: 'initialize' }
   | { type: 'stack.connection_state'; state: NativeConnectionState }
   | { type: 'stack.gathering_state'; state: NativeGatheringState }
@@ -64,6 +66,7 @@ export interface TakenTransition {
 export function peerModelAccepts(state: PeerModelState, event: PeerModelEvent): boolean {
   switch (event.type) {
     case 'close':
+    case 'limit_exceeded':
       return can(state.connection, event);
     case 'initialize':
       return true;
@@ -106,8 +109,9 @@ export function peerModelStep(state: PeerModelState, event: PeerModelEvent): { s
   const gath = (sent: { type: string }) => step('gathering', gatheringMachine, state.gathering, sent);
   const chan = (sent: { type: string }) => (state.channel ? step('dataChannel', dataChannelMachine, state.channel, sent) : null);
   switch (event.type) {
-    case 'close': {
-      // WebRTCPeerConnection.close: the connection, then the signaling, then its channels.
+    case 'close':
+    case 'limit_exceeded': {
+      // WebRTCPeerConnection.close (and closeForLimit): the connection, then the signaling, then its channels.
       const connection = conn(event);
       const signaling = sig(event);
       return { state: { ...state, connection, signaling, channel: chan({ type: 'peer_closed' }) }, taken };
@@ -121,7 +125,7 @@ export function peerModelStep(state: PeerModelState, event: PeerModelEvent): { s
       const connection = conn(event);
       if (event.state !== 'closed') return { state: { ...state, connection }, taken };
       // Closed by the stack (the remote end closed, or it failed): the signaling reads closed too, and the channels close.
-      const signaling = sig({ type: 'close' });
+      const signaling = sig(event);
       return { state: { ...state, connection, signaling, channel: chan({ type: 'peer_closed' }) }, taken };
     }
     case 'stack.gathering_state':
@@ -161,11 +165,14 @@ export const peerModel = fromTransition(
 );
 
 /** Every event of the whole model, with every argument. */
+/** Signaling events the connection routes to its other machines too (or first). */
+const NOT_SIGNALING_ONLY = new Set(['close', 'initialize', 'stack.connection_state', 'limit_exceeded']);
+
 export const PEER_MODEL_EVENTS: readonly PeerModelEvent[] = [
-  ...(MODEL_EVENTS.signaling.filter((event) => event.type !== 'close' && event.type !== 'initialize') as PeerModelEvent[]),
+  ...(MODEL_EVENTS.signaling.filter((event) => !NOT_SIGNALING_ONLY.has(event.type)) as PeerModelEvent[]),
   { type: 'close' },
   { type: 'initialize' },
-  ...(MODEL_EVENTS.connection.filter((event) => event.type === 'stack.connection_state') as PeerModelEvent[]),
+  ...(MODEL_EVENTS.connection.filter((event) => event.type === 'stack.connection_state' || event.type === 'limit_exceeded') as PeerModelEvent[]),
   ...(MODEL_EVENTS.gathering.filter((event) => event.type === 'stack.gathering_state') as PeerModelEvent[]),
   { type: 'channel.close' },
   { type: 'channel.put_packet' },
@@ -174,7 +181,11 @@ export const PEER_MODEL_EVENTS: readonly PeerModelEvent[] = [
   { type: 'channel.stack.error', message: 'a scripted stack error' },
 ];
 
-/** What makes two model states the same: every part's state, the signaling context (whether there is a channel, not how many). */
+/**
+ * What makes two model states the same: every part's state, the signaling context (whether there
+ * is a channel, not how many). Not why the connection closed (the connection machine's context):
+ * that would multiply every closed state by the ways into it; the replays check it at every step.
+ */
 export function serializePeerModelState(state: PeerModelState): string {
   const { channels, ...signaling } = state.signaling.context;
   return JSON.stringify([peerModelStates(state), signaling, Math.min(channels, 1)]);
@@ -207,14 +218,16 @@ export function peerModelShortestPaths(filter?: (state: PeerModelState, event: P
     serializeState: (snapshot) => serializePeerModelState(snapshot.context),
   });
   return raw.map((path) => {
-    const steps = path.steps.slice(1).map((s, i) => ({
-      event: s.event,
-      label: eventLabel(s.event),
-      state: s.state.context,
-      taken: peerModelStep(path.steps[i]!.state.context, s.event).taken,
-    }));
-    const names = (state: PeerModelState) => Object.values(peerModelStates(state)).join('/');
+    // Replayed from the start: xstate/graph keeps one snapshot per serialized state (the first
+    // reached), whose unserialized part (why the connection closed) may be another path's.
+    let state = peerModelInitialState();
+    const steps = path.steps.slice(1).map((s) => {
+      const next = peerModelStep(state, s.event);
+      state = next.state;
+      return { event: s.event, label: eventLabel(s.event), state: next.state, taken: next.taken };
+    });
+    const names = (model: PeerModelState) => Object.values(peerModelStates(model)).join('/');
     const description = [names(path.steps[0]!.state.context), ...steps.map((s) => `-${s.label}-> ${names(s.state)}`)].join(' ');
-    return { description, steps, end: path.state.context };
+    return { description, steps, end: state };
   });
 }

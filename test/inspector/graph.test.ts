@@ -42,13 +42,15 @@ describe('diagrams drawn from the machines themselves', () => {
   });
 
   it('says once what holds for every state instead of on every arrow', () => {
+    // The three ways a connection ends (the app, the stack, a limit) close the signaling too, by the same events.
     expect(machineGraph(signalingMachine).notes).toEqual([
-      'from every other state: close → closed (the dashed arrows)',
+      'stack.connection_state(s) → s: the arrows it labels are unlabelled',
+      'from every other state: close, limit_exceeded → closed (the dashed arrows)',
       'in every state but closed, without moving: add_ice_candidate',
     ]);
     expect(machineGraph(connectionMachine).notes).toEqual([
       'stack.connection_state(s) → s: the arrows it labels are unlabelled',
-      'from every other state: close → closed (the dashed arrows)',
+      'from every other state: close, limit_exceeded → closed (the dashed arrows)',
     ]);
     expect(machineGraph(dataChannelMachine).notes).toContain('in every state, without moving: stack.error');
   });

@@ -22,12 +22,14 @@ import '../support/loopback.js';
 import {
   MACHINES,
   ModelCoverage,
+  MODEL_LIMIT,
   generatePaths,
   peerModelShortestPaths,
   type ModelMachineName,
   type ModelPath,
 } from '../../src/testing/index.js';
 import { NOT_CAUSABLE_OVER_LOOPBACK } from './support/loopback-causes.js';
+import { closeOverLoopback } from './support/close-causes.js';
 import { loopbackRuns, nativeRetries, withNativeRetry, replayOverLoopback, replayScripted, replayWholeModel } from './support/replay.js';
 
 const coverage = new ModelCoverage();
@@ -44,7 +46,7 @@ function pathsOf(machine: ModelMachineName): ModelPath[] {
 }
 
 const generated = Object.fromEntries(NAMES.map((name) => [name, pathsOf(name)])) as Record<ModelMachineName, ModelPath[]>;
-const counts = { loopback: 0, scripted: 0, wholeModel: 0 };
+const counts = { loopback: 0, scripted: 0, wholeModel: 0, closeCauses: 0 };
 
 for (const machine of NAMES) {
   describe(`${machine}: generated paths`, () => {
@@ -65,6 +67,17 @@ for (const machine of NAMES) {
   });
 }
 
+describe.concurrent('the transitions into closed only a connected pair causes, over loopback', () => {
+  for (const signaling of ['stable', 'haveRemoteOffer', 'haveLocalPranswer'] as const) {
+    for (const ending of ['remote', 'limit'] as const) {
+      it(`${signaling}: ${ending === 'remote' ? 'the far end closes' : `the far end sends packets past ${MODEL_LIMIT}`}`, async () => {
+        await closeOverLoopback(signaling, ending);
+        counts.closeCauses++;
+      }, 30_000);
+    }
+  }
+});
+
 describe('the whole model: shortest path to every state, through the scripted stack', () => {
   const paths = peerModelShortestPaths().filter((path) => path.steps.length > 0);
   it.each(paths.map((path) => [path.description, path] as const))('%s', (_description, path) => {
@@ -76,7 +89,7 @@ describe('the whole model: shortest path to every state, through the scripted st
 afterAll(() => {
   stopObserving();
   const lines = ['', 'Model coverage (generated paths replayed on real WebRTCPeerConnections):', coverage.table(['loopback', 'scripted'])];
-  lines.push(`paths replayed: ${counts.loopback} over loopback, ${counts.scripted} through the scripted stack, ${counts.wholeModel} of the whole model`);
+  lines.push(`paths replayed: ${counts.loopback} over loopback, ${counts.scripted} through the scripted stack, ${counts.wholeModel} of the whole model; ${counts.closeCauses} closes caused over loopback by a connected pair`);
   if (nativeRetries.count > 0) lines.push(`loopback replays run again after libdatachannel rejected a valid description by itself: ${nativeRetries.count}`);
   for (const machine of NAMES) {
     const missed = coverage.missing(machine, ['loopback']);

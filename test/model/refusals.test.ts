@@ -21,7 +21,7 @@ import { explainRefusal } from '../../src/machines/explain.js';
 import { signalingGuardReasons } from '../../src/machines/signaling.js';
 import { MACHINES, MODEL_EVENTS, edgeKey, eventLabel, generatePaths, scriptedCandidate, scriptedSdp, type ModelMachineName, type ModelPath } from '../../src/testing/index.js';
 import { whyNotCausable } from './support/loopback-causes.js';
-import { planLoopback, replayOverLoopback, withNativeRetry } from './support/replay.js';
+import { causedByPathReplay, planLoopback, replayOverLoopback, withNativeRetry } from './support/replay.js';
 import type { LoopbackRig } from './support/rig.js';
 import { methodMatrix } from './support/matrix.js';
 
@@ -94,8 +94,9 @@ function generateCases(): Case[] {
     const paths = generatePaths(MACHINES[machine], {
       strategy: 'shortest',
       keepPrefixes: true,
-      // Only through transitions loopback can cause: the state is reached on a real connection.
+      // Only through transitions a path replay causes over loopback: the state is reached on a real connection.
       filter: (snapshot, event) => {
+        if (!causedByPathReplay(machine, event)) return false;
         const [next] = transition(MACHINES[machine], snapshot as never, event as never);
         return whyNotCausable(machine, edgeKey(String(snapshot.value), eventLabel(event), String(next.value))) === null;
       },

@@ -17,9 +17,20 @@ import type { ModelMachineName } from '../../../src/testing/index.js';
  * - gathering `gathering` then `complete`: L creates an offer.
  * - channel `open`: the pair connects; `closed`: the far end closes its channel, L's close
  *   completes, L's connection fails (negotiated channel), or L closes (the stack confirms).
+ * - into closed by the stack's report or a limit, for the signaling machine, and by a limit for
+ *   the connection machine: a connected pair whose far end closes or sends packets L does not
+ *   read (`support/close-causes.ts`).
  */
+const NO_REMOTE = "the stack holds only L's own offer (a remote pranswer is held by the machine): with no remote ICE credentials nothing connects, the stack has no reason to close by itself, and no packet can arrive";
+const NOT_CONNECTED = 'maxQueuedPackets counts packets received on an open channel: only a connected connection receives any';
+
 export const NOT_CAUSABLE_OVER_LOOPBACK: Record<ModelMachineName, Record<string, string>> = {
-  signaling: {},
+  signaling: {
+    'haveLocalOffer --stack.connection_state(closed)--> closed': NO_REMOTE,
+    'haveLocalOffer --limit_exceeded(maxQueuedPackets)--> closed': NO_REMOTE,
+    'haveRemotePranswer --stack.connection_state(closed)--> closed': NO_REMOTE,
+    'haveRemotePranswer --limit_exceeded(maxQueuedPackets)--> closed': NO_REMOTE,
+  },
   connection: {
     'new --stack.connection_state(connected)--> connected':
       'libdatachannel reports connecting as soon as a local description exists, before any check can succeed',
@@ -39,6 +50,10 @@ export const NOT_CAUSABLE_OVER_LOOPBACK: Record<ModelMachineName, Record<string,
       'a pair that comes back needs the remote end to keep its ICE agent while silent; over loopback a disconnect is the far end closing, which is final',
     'disconnected --stack.connection_state(failed)--> failed': 'libdatachannel goes from disconnected to closed (measured)',
     'failed --stack.connection_state(disconnected)--> disconnected': 'libdatachannel closes a failed connection (failed → closed, measured)',
+    'new --limit_exceeded(maxQueuedPackets)--> closed': NOT_CONNECTED,
+    'connecting --limit_exceeded(maxQueuedPackets)--> closed': NOT_CONNECTED,
+    'disconnected --limit_exceeded(maxQueuedPackets)--> closed': NOT_CONNECTED,
+    'failed --limit_exceeded(maxQueuedPackets)--> closed': NOT_CONNECTED,
   },
   gathering: {
     'new --stack.gathering_state(complete)--> complete': 'libdatachannel always reports in-progress (gathering) before complete',

@@ -1,6 +1,8 @@
 import { expect } from 'vitest';
 import { GodotError, type ConnectionRecord, type WebRTCDataChannel } from '../../../src/index.js';
+import type { Limits } from '../../../src/limits.js';
 import {
+  GODOT_VALUES,
   peerModelStates,
   type ModelCoverage,
   type ModelMachineName,
@@ -13,7 +15,7 @@ import {
 import { whyNotCausable } from './loopback-causes.js';
 import { LoopbackRig, ScriptedRig, type Description, type Rig } from './rig.js';
 
-type AnyStep = ModelStep<{ type: string; sdpType?: string; state?: string; message?: string }>;
+type AnyStep = ModelStep<{ type: string; sdpType?: string; state?: string; message?: string; limit?: string }>;
 
 /** What a step does to L last: an API call, or the release of one report the real stack made. */
 type Final =
@@ -39,6 +41,15 @@ export type Plan = { ok: true; steps: StepPlan[] } | { ok: false; reason: string
 const api = (machine: ModelMachineName, event: { type: string; sdpType?: string }): Final => ({ kind: 'api', event, machine });
 
 /**
+ * Whether a path replay can cause `event` on its machine over loopback. Not a limit, and not the
+ * stack's report of closed to the signaling machine: a remote that closes or goes past a limit
+ * needs a whole connected pair, which support/close-causes.ts makes.
+ */
+export function causedByPathReplay(machine: ModelMachineName, event: { type: string }): boolean {
+  return event.type !== 'limit_exceeded' && !(machine === 'signaling' && event.type === 'stack.connection_state');
+}
+
+/**
  * How a path can be caused on a real connection over loopback, step by step, or why it cannot.
  * For the data channel this follows the reports libdatachannel will make (a small simulation of
  * the channel's queue of native reports), so that every release finds the report it expects.
@@ -48,6 +59,11 @@ export function planLoopback(machine: ModelMachineName, path: ModelPath): Plan {
   for (const step of steps) {
     const why = whyNotCausable(machine, `${step.from} --${step.label}--> ${step.to}`);
     if (why) return { ok: false, reason: `${step.from} --${step.label}--> ${step.to}: ${why}` };
+  }
+  const closedByOthers = steps.find((step) => !causedByPathReplay(machine, step.event));
+  if (closedByOthers) {
+    // A remote that closes or goes past a limit needs a whole connected pair: support/close-causes.ts causes these.
+    return { ok: false, reason: `${closedByOthers.from} --${closedByOthers.label}--> ${closedByOthers.to}: caused over loopback by the close-cause scenarios, not by a path replay` };
   }
   switch (machine) {
     case 'signaling':
@@ -213,8 +229,10 @@ function followed(rig: Rig): WebRTCDataChannel {
 let peerCloseTurn = 0;
 
 /** Calls the method a path step names on L; returns what it returned. */
-function callApi(rig: Rig, machine: ModelMachineName, event: { type: string; sdpType?: string }, sdp: string | null): unknown {
+function callApi(rig: Rig, machine: ModelMachineName, event: { type: string; sdpType?: string; limit?: string }, sdp: string | null): unknown {
   const pc = rig.pc;
+  // Through the scripted stack no remote can go past a limit: the library's own way in is called.
+  if (event.type === 'limit_exceeded') return pc.closeForLimit(event.limit as keyof Limits, 'a scripted remote went past the limit');
   if (machine === 'dataChannel') {
     const channel = followed(rig);
     switch (event.type) {
@@ -270,6 +288,7 @@ function expectedReturn(event: { type: string }, result: unknown, rig: Rig, wher
   const why = () => `${where}: returned ${String(result)}${native}; last record ${JSON.stringify(rig.pc.get_records().at(-1))}`;
   switch (event.type) {
     case 'close':
+    case 'limit_exceeded':
     case 'peer_closed':
       if (result !== undefined) expect(result, why()).toBe(GodotError.OK); // initialize returns OK
       return;
@@ -299,6 +318,19 @@ function checkStep(rig: Rig, machine: ModelMachineName, step: AnyStep, seq: numb
   const wrong = records.filter((record) => record.kind === 'refusal' || record.kind === 'stack_anomaly');
   expect(wrong.map(describeRecord), `${where}: refusals or stack anomalies`).toEqual([]);
   expect(descriptions.map(([type]) => type), `${where}: session_description_created`).toEqual(expectedDescriptions(step.event));
+  if (machine === 'connection') expectCloseInfo(rig, step.to === 'closed' ? { by: closedBy(step.event), limit: step.event.limit ?? null, from: step.from } : null, where);
+}
+
+function closedBy(event: { type: string }): 'local' | 'remote' | 'limit' {
+  return event.type === 'close' ? 'local' : event.type === 'limit_exceeded' ? 'limit' : 'remote';
+}
+
+/** `get_close_info()` says who closed, the limit and the state before, as expected (null: not closed). */
+function expectCloseInfo(rig: Rig, expected: { by: string; limit: string | null; from: string } | null, where: string): void {
+  const info = rig.pc.get_close_info();
+  const got = info && { by: info.by, limit: info.limit, from: info.last_state_name };
+  expect(got, `${where}: get_close_info()`).toEqual(expected);
+  if (info) expect(info.last_state, `${where}: get_close_info().last_state`).toBe(GODOT_VALUES.connection[info.last_state_name]);
 }
 
 function channelName(channel: WebRTCDataChannel): string {
@@ -480,6 +512,9 @@ export function replayWholeModel(path: PeerModelPath, coverage: ModelCoverage): 
           result = rig.initialize();
           followedChannel = null;
           break;
+        case 'limit_exceeded':
+          result = callApi(rig, 'connection', event, null);
+          break;
         default:
           result = callApi(rig, 'signaling', event, sdp);
       }
@@ -487,6 +522,7 @@ export function replayWholeModel(path: PeerModelPath, coverage: ModelCoverage): 
       const names = peerModelStates(step.state);
       expect({ ...rig.pc.get_machine_states(), channel: followedChannel ? followedChannel.channel.machine.state : 'none' }, `${where}: the machines`).toEqual(names);
       expect(rig.disagreements(), `${where}: getters against snapshots`).toEqual([]);
+      expectCloseInfo(rig, step.state.connection.context.closed, where);
       const nameAfter = followedChannel ? channelName(followedChannel.channel) : null;
       const recorded = rig
         .recordsSince(seq)
