@@ -423,6 +423,75 @@ describe('WebRTCDataChannel', () => {
   });
 });
 
+describe('remote candidates and descriptions (limits)', () => {
+  const host = (address: string, port = 40000, foundation = 1) => `candidate:${foundation} 1 UDP 2122260223 ${address} ${port} typ host`;
+
+  it.each([
+    ['127.1'], ['2130706433'], ['0x7f000001'], ['127.000.0.1'], ['0.0.0.0'], ['255.255.255.255'], ['224.0.0.251'], ['240.0.0.1'],
+    ['169.254.169.254'], ['192.0.2.1'], ['::'], ['fe80::1'], ['ff02::1'], ['::ffff:169.254.169.254'], ['peer.local'],
+  ])('refuses the address %s: ERR_INVALID_DATA', (address) => {
+    const pc = peer();
+    expectRefused('add_ice_candidate.refused-address', pc, () => pc.add_ice_candidate('0', 0, host(address)));
+  });
+
+  it.each([['0'], ['65536'], ['99999'], ['040000']])('refuses the port %s: ERR_INVALID_DATA', (port) => {
+    const pc = peer();
+    expectRefused('add_ice_candidate.refused-address', pc, () => pc.add_ice_candidate('0', 0, `candidate:1 1 UDP 2122260223 127.0.0.1 ${port} typ host`));
+  });
+
+  it('under candidateAddresses "public", refuses loopback, private and host names, and takes a public address', () => {
+    const pc = new WebRTCPeerConnection({ limits: { candidateAddresses: 'public', maxHostnameCandidates: 8 } });
+    try {
+      for (const address of ['127.0.0.1', '::1', '10.0.0.1', '192.168.1.2', '100.64.0.1', 'fd00::1', 'peer.local']) {
+        expectRefused('add_ice_candidate.refused-address', pc, () => pc.add_ice_candidate('0', 0, host(address)));
+      }
+      expect(pc.add_ice_candidate('0', 0, host('8.8.8.8'))).toBe(GodotError.OK);
+    } finally {
+      pc.close();
+    }
+  });
+
+  it('takes host names up to maxHostnameCandidates', () => {
+    const pc = new WebRTCPeerConnection({ limits: { maxHostnameCandidates: 1 } });
+    try {
+      expect(pc.add_ice_candidate('0', 0, host('a.local'))).toBe(GodotError.OK);
+      expectRefused('add_ice_candidate.refused-address', pc, () => pc.add_ice_candidate('0', 0, host('b.local', 40001, 2)));
+    } finally {
+      pc.close();
+    }
+  });
+
+  it('refuses the candidate past maxRemoteCandidates, held and applied together: ERR_BUSY', () => {
+    const { offer } = offerAnswered();
+    const pc = peer();
+    for (let i = 0; i < 40; i++) expect(pc.add_ice_candidate('0', 0, host('127.0.0.1', 20000 + i, i))).toBe(GodotError.OK);
+    expect(pc.set_remote_description('offer', offer)).toBe(GodotError.OK);
+    for (let i = 40; i < 64; i++) expect(pc.add_ice_candidate('0', 0, host('127.0.0.1', 20000 + i, i))).toBe(GodotError.OK);
+    expectRefused('add_ice_candidate.too-many', pc, () => pc.add_ice_candidate('0', 0, host('127.0.0.1', 30000, 99)));
+  });
+
+  it('refuses an SDP over maxSdpBytes in UTF-8 (not in UTF-16 units), or with more media sections than maxMediaSections', () => {
+    const { offer } = offerAnswered();
+    const pc = peer();
+    const wide = `${offer}a=x:${'€'.repeat(100 * 1024)}\r\n`;
+    expect(wide.length).toBeLessThan(256 * 1024);
+    expectRefused('set_remote_description.too-large', pc, () => pc.set_remote_description('offer', wide));
+    const audio = offer + 'm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:a\r\n'.repeat(2500);
+    expect(Buffer.byteLength(audio)).toBeLessThan(256 * 1024);
+    expectRefused('set_remote_description.too-large', pc, () => pc.set_remote_description('offer', audio));
+  });
+
+  it.each([
+    ['no data section', (offer: string) => offer.replace('m=application', 'm=audio').replace('webrtc-datachannel', '0')],
+    ['a rejected data section', (offer: string) => offer.replace(/m=application \d+/, 'm=application 0')],
+    ['two data sections', (offer: string) => `${offer}m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:1\r\n`],
+  ])('refuses an offer with %s: ERR_INVALID_DATA', (_what, change) => {
+    const { offer } = offerAnswered();
+    const pc = peer();
+    expectRefused('set_remote_description.no-data-section', pc, () => pc.set_remote_description('offer', change(offer)));
+  });
+});
+
 afterAll(() => {
   const missing = REFUSALS.map((row) => row.id).filter((id) => !proven.has(id));
   expect(missing, 'rows of the refusal table without a test').toEqual([]);

@@ -8,10 +8,11 @@ import { valueOf, type DataChannelExtension, type HeldSignal, type StackEvent, t
 import { Recorder } from '../records/recorder.js';
 import { registerConnection } from '../records/connections.js';
 import type { ConnectionRecord, MachineName } from '../records/record.js';
-import { describe, isInteger } from './arguments.js';
+import { bad, describe, isInteger } from './arguments.js';
 import { parseConfiguration } from './configuration.js';
 import { parseChannelOptions } from './channel-options.js';
-import { checkSdp, mediaIds, normalizeCandidate, sameSdp } from './sdp.js';
+import { checkSdp, mediaIds, normalizeCandidate, sameSdp, screenCandidates, type RemoteCandidate } from './sdp.js';
+import { RemoteCandidateBudget } from './remote-candidates.js';
 import { WebRTCDataChannel } from './data-channel.js';
 import { MachineHandle, describeEvent, type Inspector } from './machine-handle.js';
 import { CONNECTION_VALUES, GATHERING_VALUES, SIGNALING_VALUES, closeInfoOf, type CloseInfo } from './state-values.js';
@@ -89,6 +90,7 @@ export class WebRTCPeerConnection {
   private channels = new Set<WebRTCDataChannel>();
   private negotiatedIds = new Set<number>();
   private heldCandidates: Array<{ mid: string; candidate: string }> = [];
+  private remoteCandidates = new RemoteCandidateBudget();
   private generatedSdp: string | null = null;
   private localMids: string[] = [];
   private remoteMids: string[] = [];
@@ -127,6 +129,7 @@ export class WebRTCPeerConnection {
     created = valueOf(result);
     this.stack = created;
     this.negotiatedIds.clear();
+    this.remoteCandidates = new RemoteCandidateBudget();
     this.generatedSdp = null;
     this.localMids = [];
     this.remoteMids = [];
@@ -192,14 +195,16 @@ export class WebRTCPeerConnection {
     if (sdpType === null) return this.refuse(method, GodotError.ERR_INVALID_PARAMETER, 'arguments', `type must be one of ${SDP_TYPES.join(', ')}, not ${describe(type)}`);
     if (typeof sdp !== 'string') return this.refuse(method, GodotError.ERR_INVALID_PARAMETER, 'arguments', `sdp must be a String, not ${describe(sdp)}`);
     if (sdpType !== 'rollback') {
-      const checked = checkSdp(sdp);
+      const checked = checkSdp(sdp, this.limits);
       if (!checked.ok) return this.refuse(method, GodotError.ERR_INVALID_DATA, 'arguments', checked.reason);
     }
     const event: SignalingEvent = { type: method, sdpType };
     const refused = this.refusal(method, event);
     if (refused !== null) return refused;
-    const applied = this.applyRemote(sdpType, sdp);
+    const screened = sdpType === 'offer' || sdpType === 'answer' ? this.screenRemoteCandidates(sdp) : null;
+    const applied = this.applyRemote(sdpType, screened?.sdp ?? sdp);
     if (applied.code !== GodotError.OK) return this.refuse(method, applied.code, 'signaling', reasonOf(applied));
+    if (screened !== null) this.tookRemoteCandidates(sdpType, screened);
     if (sdpType === 'offer' || sdpType === 'answer') this.remoteMids = mediaIds(sdp);
     this.signaling.send(event);
     const answer = valueOf(applied);
@@ -220,17 +225,21 @@ export class WebRTCPeerConnection {
       : typeof name !== 'string' ? `name must be a String, not ${describe(name)}`
       : null;
     if (badArgument !== null) return this.refuse(method, GodotError.ERR_INVALID_PARAMETER, 'arguments', badArgument);
-    const candidate = normalizeCandidate(name as string);
+    const candidate = normalizeCandidate(name as string, this.limits.candidateAddresses);
     if (!candidate.ok) return this.refuse(method, GodotError.ERR_INVALID_DATA, 'arguments', candidate.reason);
     const refused = this.refusal(method, { type: method });
     if (refused !== null) return refused;
+    const overBudget = this.remoteCandidates.refusal(candidate.value, this.limits);
+    if (overBudget !== null) return this.refuse(method, overBudget.code, 'arguments', overBudget.reason);
     if (!canApplyCandidates(this.signaling.snapshot.context)) {
-      this.heldCandidates.push({ mid: media as string, candidate: candidate.value });
+      this.heldCandidates.push({ mid: media as string, candidate: candidate.value.line });
+      this.remoteCandidates.take([candidate.value]);
       this.signaling.send({ type: method });
       return GodotError.OK;
     }
-    const applied = this.applyCandidate(media as string, candidate.value);
+    const applied = this.applyCandidate(media as string, candidate.value.line);
     if (applied.code !== GodotError.OK) return this.refuse(method, applied.code, 'arguments', reasonOf(applied));
+    this.remoteCandidates.take([candidate.value]);
     this.signaling.send({ type: method });
     return GodotError.OK;
   }
@@ -382,6 +391,41 @@ export class WebRTCPeerConnection {
     this.generatedSdp = sdp;
     this.localMids = mediaIds(sdp);
     this.queue.push({ emit: () => this.session_description_created.emit(type, sdp), ...(type === 'answer' ? { held: 'answer' as const } : {}) });
+  }
+
+  /** A remote description's candidates, through the policy and budget `add_ice_candidate` applies: the refused ones are removed. */
+  private screenRemoteCandidates(sdp: string): { sdp: string; taken: RemoteCandidate[]; removed: string[]; overBudget: number } {
+    const taken: RemoteCandidate[] = [];
+    let overBudget = 0;
+    const screened = screenCandidates(sdp, (line) => {
+      const candidate = normalizeCandidate(line, this.limits.candidateAddresses);
+      if (!candidate.ok) return candidate;
+      const refused = this.remoteCandidates.refusal(candidate.value, this.limits, taken);
+      if (refused !== null) {
+        if (refused.code === GodotError.ERR_BUSY) overBudget += 1;
+        return bad(refused.reason);
+      }
+      taken.push(candidate.value);
+      return candidate;
+    });
+    return { ...screened, taken, overBudget };
+  }
+
+  /** Counts the candidates a remote description brought; those removed from it make one record. */
+  private tookRemoteCandidates(sdpType: SdpType, screened: ReturnType<WebRTCPeerConnection['screenRemoteCandidates']>): void {
+    this.remoteCandidates.take(screened.taken);
+    const { removed, overBudget } = screened;
+    if (removed.length === 0) return;
+    const code = overBudget === removed.length ? GodotError.ERR_BUSY : GodotError.ERR_INVALID_DATA;
+    const reasons = [...new Set(removed)];
+    const more = reasons.length > 3 ? `; and ${reasons.length - 3} other reasons` : '';
+    this.recorder.add({
+      kind: 'stack_error',
+      method: 'set_remote_description',
+      code,
+      codeName: errorName(code),
+      reason: `${removed.length} of the remote ${sdpType}'s ${removed.length + screened.taken.length} candidates were removed before the stack saw them: ${reasons.slice(0, 3).join('; ')}${more}`,
+    });
   }
 
   private applyHeldCandidates(): void {

@@ -1,14 +1,16 @@
 import { bad, ok, type Check } from './arguments.js';
-
-/** Larger than any session description a data-channel peer sends; beyond this, refuse before parsing. */
-export const MAX_SDP_LENGTH = 256 * 1024;
+import { addressRefusal, parseCandidateAddress, parsePort, type CandidateAddress } from './candidate-address.js';
+import type { Limits } from '../limits.js';
 
 /**
- * A first, cheap check that a string is a session description (RFC 8866): `v=0` first, `o=` and
- * `s=` lines, at least one media section, every line `x=...`. The stack parses the rest.
+ * A first, cheap check that a string is a session description (RFC 8866) this library takes:
+ * `v=0` first, `o=` and `s=` lines, every line `x=...`, within `maxSdpBytes` and
+ * `maxMediaSections`, and one data section (`m=application`) that is not rejected. The stack
+ * parses the rest.
  */
-export function checkSdp(sdp: string): Check<string> {
-  if (sdp.length > MAX_SDP_LENGTH) return bad(`the SDP is ${sdp.length} characters, more than ${MAX_SDP_LENGTH}`);
+export function checkSdp(sdp: string, limits: Pick<Limits, 'maxSdpBytes' | 'maxMediaSections'>): Check<string> {
+  // A UTF-16 unit is at least one UTF-8 byte: the length alone can already say no.
+  if (sdp.length > limits.maxSdpBytes || Buffer.byteLength(sdp) > limits.maxSdpBytes) return bad(`the SDP is more than ${limits.maxSdpBytes} bytes (maxSdpBytes)`);
   if (sdp.includes('\0')) return bad('the SDP contains a NUL character');
   const lines = sdp.split(/\r?\n/).filter((line) => line.length > 0);
   if (lines[0] !== 'v=0') return bad('the SDP does not start with "v=0"');
@@ -17,6 +19,11 @@ export function checkSdp(sdp: string): Check<string> {
   for (const needed of ['o=', 's=', 'm=']) {
     if (!lines.some((line) => line.startsWith(needed))) return bad(`the SDP has no "${needed}" line`);
   }
+  const sections = lines.filter((line) => line.startsWith('m='));
+  if (sections.length > limits.maxMediaSections) return bad(`the SDP has ${sections.length} media sections, more than ${limits.maxMediaSections} (maxMediaSections)`);
+  const data = sections.filter((line) => line.startsWith('m=application '));
+  if (data.length !== 1) return bad(`the SDP has ${data.length} data sections (m=application): this library's connections carry data channels only, in one section`);
+  if (data[0]!.split(' ')[1] === '0') return bad("the SDP rejects its data section (m=application with port 0): this library's connections carry data channels only");
   return ok(sdp);
 }
 
@@ -42,13 +49,21 @@ export function sameSdp(a: string, b: string): boolean {
 }
 
 const CANDIDATE =
-  /^candidate:[^\s]{1,32} \d{1,3} (udp|tcp|UDP|TCP) \d{1,10} [^\s]+ \d{1,5} typ (host|srflx|prflx|relay)( [^\s]+ [^\s]+)*$/;
+  /^candidate:[^\s]{1,32} \d{1,3} (udp|tcp|UDP|TCP) \d{1,10} [^\s]+ [^\s]+ typ (host|srflx|prflx|relay)( [^\s]+ [^\s]+)*$/;
+
+/** A remote candidate line as the stack is given it, with the address it names (raddr and rport are never contacted: not checked). */
+export interface RemoteCandidate {
+  line: string;
+  address: CandidateAddress;
+  port: number;
+}
 
 /**
  * Godot accepts a candidate line with or without `a=` and `candidate:`; this gives the
- * `candidate:...` form (RFC 8839 §5.1), or the reason it does not parse.
+ * `candidate:...` form (RFC 8839 §5.1) with its address canonical, or the reason it does not
+ * parse or names an address `policy` does not take.
  */
-export function normalizeCandidate(name: string): Check<string> {
+export function normalizeCandidate(name: string, policy: Limits['candidateAddresses']): Check<RemoteCandidate> {
   let line = name.trim();
   if (line.startsWith('a=')) line = line.slice(2);
   if (!line.startsWith('candidate:')) line = `candidate:${line}`;
@@ -56,5 +71,36 @@ export function normalizeCandidate(name: string): Check<string> {
   if (!CANDIDATE.test(line)) {
     return bad(`${JSON.stringify(line.slice(0, 60))} is not an ICE candidate line (candidate:foundation component transport priority address port typ type ...)`);
   }
-  return ok(line);
+  const fields = line.split(' ');
+  const address = parseCandidateAddress(fields[4]!);
+  if (!address.ok) return address;
+  const port = parsePort(fields[5]!);
+  if (!port.ok) return port;
+  const refused = addressRefusal(address.value, policy);
+  if (refused !== null) return bad(refused);
+  if (address.value.kind === 'ip') fields[4] = address.value.address;
+  return ok({ line: fields.join(' '), address: address.value, port: port.value });
+}
+
+/**
+ * A remote description with each `a=candidate:` line given to `take`: a line it refuses (by
+ * returning why) is removed, one it takes is written as normalized. The SDP is returned as it
+ * came when nothing changed.
+ */
+export function screenCandidates(sdp: string, take: (line: string) => Check<RemoteCandidate>): { sdp: string; removed: string[] } {
+  const removed: string[] = [];
+  let changed = false;
+  const lines = sdp.split(/\r?\n/).flatMap((line) => {
+    if (!line.startsWith('a=candidate:')) return [line];
+    const taken = take(line);
+    if (!taken.ok) {
+      removed.push(taken.reason);
+      changed = true;
+      return [];
+    }
+    const written = `a=${taken.value.line}`;
+    if (written !== line) changed = true;
+    return [written];
+  });
+  return { sdp: changed ? lines.join(sdp.includes('\r\n') ? '\r\n' : '\n') : sdp, removed };
 }
