@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 
 /** Debian's Chromium (`apt-get install chromium`; .ci/run installs it). Nothing is downloaded. */
@@ -32,4 +33,19 @@ export async function launchChromium(extraArgs: string[] = []): Promise<Browser>
       ...extraArgs,
     ],
   });
+}
+
+/**
+ * One Chromium for the tests of a file, for WebRTC over loopback: it gathers on 127.0.0.1 and
+ * shows real addresses instead of mDNS names (libdatachannel cannot resolve those).
+ */
+export function useLoopbackChromium(): { readonly browser: Browser } {
+  const holder = {} as { browser: Browser };
+  beforeAll(async () => {
+    holder.browser = await launchChromium(['--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns']);
+  }, 60_000);
+  afterAll(async () => {
+    await holder.browser?.close();
+  });
+  return holder;
 }

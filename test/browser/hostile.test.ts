@@ -1,26 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { WebRTCDataChannel, WebRTCPeerConnection } from '../../src/index.js';
 import { peer, pollUntil } from '../support/loopback.js';
 import { longestStall } from '../hostile/support/remote.js';
-import { launchChromium } from './chromium.js';
+import { useLoopbackChromium } from './chromium.js';
 import { browserEnd, connectAndTalk, type BrowserEnd } from './page-peer.js';
 
 /**
  * An unmodified Chromium page as the remote: in-band channels each way (what a browser client
  * opens), and the labels a hostile page can give them.
  */
-let browser: Browser;
+const chromium = useLoopbackChromium();
 
-beforeAll(async () => {
-  browser = await launchChromium(['--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns']);
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-});
-
-/** The library answers the page's offer; candidates go both ways until `done()` or 10 s. */
-async function answerPage(pc: WebRTCPeerConnection, end: BrowserEnd, done: () => Promise<boolean>): Promise<void> {
+/** The library answers the page's offer: the answer goes to the page, and the library's candidates into the list returned. */
+async function answerOffer(pc: WebRTCPeerConnection, end: BrowserEnd): Promise<string[]> {
   const libraryCandidates: string[] = [];
   pc.session_description_created.connect((type, sdp) => {
     pc.set_local_description(type, sdp);
@@ -28,6 +20,12 @@ async function answerPage(pc: WebRTCPeerConnection, end: BrowserEnd, done: () =>
   });
   pc.ice_candidate_created.connect((_media, _index, name) => libraryCandidates.push(name));
   expect(pc.set_remote_description('offer', await end.describe())).toBe(0);
+  return libraryCandidates;
+}
+
+/** Answers the page's offer and trades candidates both ways until `done()` or 10 s. */
+async function answerPage(pc: WebRTCPeerConnection, end: BrowserEnd, done: () => Promise<boolean>): Promise<void> {
+  const libraryCandidates = await answerOffer(pc, end);
   const deadline = Date.now() + 10_000;
   while (!(await done())) {
     if (Date.now() > deadline) throw new Error(`not done within 10 s; records ${JSON.stringify(pc.get_records().slice(-5))}`);
@@ -40,24 +38,17 @@ async function answerPage(pc: WebRTCPeerConnection, end: BrowserEnd, done: () =>
 
 describe('Chromium as the remote', () => {
   it("opens an in-band channel towards the library: it arrives, opens, and carries data both ways", async () => {
-    const end = await browserEnd(browser, { labels: ['from-chromium'] });
+    const end = await browserEnd(chromium.browser, { labels: ['from-chromium'] });
     const pc = peer();
     const received: WebRTCDataChannel[] = [];
     pc.data_channel_received.connect((channel) => received.push(channel));
-    const libraryCandidates: string[] = [];
-    pc.session_description_created.connect((type, sdp) => {
-      pc.set_local_description(type, sdp);
-      void end.setAnswer(sdp);
-    });
-    pc.ice_candidate_created.connect((_media, _index, name) => libraryCandidates.push(name));
-    expect(pc.set_remote_description('offer', await end.describe())).toBe(0);
-    await connectAndTalk(pc, () => received[0], end, libraryCandidates);
+    await connectAndTalk(pc, () => received[0], end, await answerOffer(pc, end));
     expect(received.map((channel) => channel.get_label())).toEqual(['from-chromium']);
     await end.page.close();
   });
 
   it('takes an in-band channel the library opens: it arrives in the page and carries data both ways', async () => {
-    const end = await browserEnd(browser, { labels: [] });
+    const end = await browserEnd(chromium.browser, { labels: [] });
     const pc = peer();
     const channel = pc.create_data_channel('from-library')!;
     const libraryCandidates: string[] = [];
@@ -74,7 +65,7 @@ describe('Chromium as the remote', () => {
 
   it('three channels with 64 KiB labels of the redactor\'s worst case neither freeze the service (was 4.0 s) nor fill its records', async () => {
     const label = ('@' + 'ws:'.repeat(21_845)).slice(0, 65_000);
-    const end = await browserEnd(browser, { labels: [`${label}1`, `${label}2`, `${label}3`] });
+    const end = await browserEnd(chromium.browser, { labels: [`${label}1`, `${label}2`, `${label}3`] });
     const pc = peer();
     const { stallMs } = await longestStall(() =>
       answerPage(pc, end, async () => pc.get_connection_state() === WebRTCPeerConnection.STATE_CONNECTED && (await end.channelStates()).every((state) => state !== 'connecting')),

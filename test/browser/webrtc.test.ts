@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { OFFERER_FIRST_ATTRIBUTE } from '../../src/adapters/setup-order.js';
 import { peer, pollUntil } from '../support/loopback.js';
-import { launchChromium } from './chromium.js';
+import { useLoopbackChromium } from './chromium.js';
 import { browserEnd, connectAndTalk } from './page-peer.js';
 
 /**
@@ -11,18 +10,11 @@ import { browserEnd, connectAndTalk } from './page-peer.js';
  * 127.0.0.1 (`--allow-loopback-in-peer-connection`) and shows real addresses instead of mDNS
  * names, which libdatachannel cannot resolve; only its 127.0.0.1 UDP candidates are forwarded.
  */
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchChromium(['--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns']);
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-});
+const chromium = useLoopbackChromium();
 
 describe("Chromium and this library in the default setup order ('auto')", () => {
   it('the library offers (its offer says offerer-first; Chromium ignores the attribute) and the pair talks', async () => {
-    const end = await browserEnd(browser);
+    const end = await browserEnd(chromium.browser);
     const pc = peer();
     const channel = pc.create_data_channel('chat', { negotiated: true, id: 1 })!;
     const offers: string[] = [];
@@ -42,7 +34,7 @@ describe("Chromium and this library in the default setup order ('auto')", () => 
   });
 
   it('Chromium offers, the library answers passive once its ICE has connected, and the pair talks', async () => {
-    const end = await browserEnd(browser);
+    const end = await browserEnd(chromium.browser);
     const pc = peer();
     const channel = pc.create_data_channel('chat', { negotiated: true, id: 1 })!;
     const answers: string[] = [];

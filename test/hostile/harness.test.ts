@@ -1,20 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebRTCDataChannel, WebRTCPeerConnection } from '../../src/index.js';
 import '../support/loopback.js';
-import { HostileRemote, LibraryEnd, until } from './support/remote.js';
+import { HostileRemote, until, useLibraryEnds } from './support/remote.js';
 
-const ends: LibraryEnd[] = [];
-afterEach(() => {
-  for (const end of ends.splice(0)) {
-    end.stop();
-    end.remote.stop();
-  }
-});
+const ends = useLibraryEnds();
 
 describe('the hostile-remote harness', () => {
   it('connects an honest raw node-datachannel remote in a child process, and bytes cross both ways', async () => {
-    const end = new LibraryEnd(HostileRemote.start('honest'));
-    ends.push(end);
+    const end = ends.open(HostileRemote.start('honest'));
     let channel: WebRTCDataChannel | null = null;
     end.pc.data_channel_received.connect((received) => (channel = received));
     await until(() => channel?.get_ready_state() === WebRTCDataChannel.STATE_OPEN, 10_000, 'the remote channel open');

@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebRTCDataChannel, type ConnectionRecord } from '../../src/index.js';
 import { redactText } from '../../src/records/redact.js';
 import { Recorder } from '../../src/records/recorder.js';
 import { cutText } from '../../src/records/cut.js';
 import { DEFAULT_LIMITS } from '../../src/limits.js';
 import { peer } from '../support/loopback.js';
-import { HostileRemote, LibraryEnd, longestStall, until } from './support/remote.js';
+import { HostileRemote, longestStall, until, useLibraryEnds } from './support/remote.js';
 
 /** Texts a remote can put into a record that made the old redactor rescan to the end from every match. */
 const WORST_CASES: Record<string, string> = {
@@ -18,13 +18,7 @@ const WORST_CASES: Record<string, string> = {
   'ice-pwd runs': 'ice-pwd:'.repeat(8_192),
 };
 
-const ends: LibraryEnd[] = [];
-afterEach(() => {
-  for (const end of ends.splice(0)) {
-    end.stop();
-    end.remote.stop();
-  }
-});
+const ends = useLibraryEnds();
 
 describe('records cost linear time and bounded space, whatever a remote chose', () => {
   it.each(Object.entries(WORST_CASES))('redacting 64 KiB of %s takes milliseconds (the old URL pattern: 0.8–1.7 s)', (_name, text) => {
@@ -57,8 +51,7 @@ describe('records cost linear time and bounded space, whatever a remote chose', 
 
   it('ten in-band channels with 64 KiB labels of the redactor\'s worst case do not freeze the service (was 17.5 s), and their records are short', async () => {
     // The label cap would close these channels before any record quoted them: lift it to see the records path alone.
-    const end = new LibraryEnd(HostileRemote.start('long-labels', ['10', '65000']), { limits: { maxRemoteLabelBytes: 65_536 } });
-    ends.push(end);
+    const end = ends.open(HostileRemote.start('long-labels', ['10', '65000']), { limits: { maxRemoteLabelBytes: 65_536 } });
     const received: WebRTCDataChannel[] = [];
     end.pc.data_channel_received.connect((channel) => received.push(channel));
     const { stallMs } = await longestStall(() => until(() => received.length === 10 && received.every((c) => c.get_ready_state() === WebRTCDataChannel.STATE_OPEN), 20_000, 'ten open channels'));
