@@ -5,6 +5,7 @@
  * both ways, and whatever else its attack says (`{ type: 'sent', ... }`, `{ type: 'error', ... }`).
  * Everything it binds and sends stays on 127.0.0.1.
  */
+import { afterEach } from 'vitest';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -38,8 +39,12 @@ export class HostileRemote {
 
   /** Starts `fixtures/<name>.ts` with `args`; the process is killed by `stop()`. */
   static start(name: string, args: string[] = []): HostileRemote {
-    const script = new URL(`../fixtures/${name}.ts`, import.meta.url).pathname;
-    return new HostileRemote(spawn(tsx, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] }));
+    return HostileRemote.startScript(new URL(`../fixtures/${name}.ts`, import.meta.url), args);
+  }
+
+  /** Starts the fixture script at `script` (a file URL, for fixtures kept beside other tests). */
+  static startScript(script: URL, args: string[] = []): HostileRemote {
+    return new HostileRemote(spawn(tsx, [script.pathname, ...args], { stdio: ['pipe', 'pipe', 'pipe'] }));
   }
 
   send(message: RemoteMessage): void {
@@ -145,4 +150,22 @@ export async function longestStall<T>(body: () => Promise<T>): Promise<{ result:
   } finally {
     histogram.disable();
   }
+}
+
+/** Library ends made by `open()` in a test are stopped, and their remotes killed, after it. */
+export function useLibraryEnds(): { open(remote: HostileRemote, options?: ConstructorParameters<typeof LibraryEnd>[1]): LibraryEnd } {
+  const ends: LibraryEnd[] = [];
+  afterEach(() => {
+    for (const end of ends.splice(0)) {
+      end.stop();
+      end.remote.stop();
+    }
+  });
+  return {
+    open(remote, options) {
+      const end = new LibraryEnd(remote, options);
+      ends.push(end);
+      return end;
+    },
+  };
 }
