@@ -1,12 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { refusalTableMarkdown } from '../scripts/refusal-table.js';
+import { limitsTableMarkdown } from '../scripts/limits-table.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
 describe('README.md', () => {
   it('carries the refusal table exactly as src/refusal-table.ts gives it (run npm run docs)', () => {
     expect(readme).toContain(refusalTableMarkdown());
+  });
+
+  it('carries the table of limits exactly as the doc comments and defaults of src/limits.ts give it (run npm run docs)', () => {
+    expect(readme).toContain(limitsTableMarkdown());
   });
 
   it('gives the two commands that set up and use the project, and .ci/run runs the test one', () => {
