@@ -188,12 +188,39 @@ describe('verifying a trail', () => {
   });
 });
 
+describe('who closed, replayed', () => {
+  it("a trail's closes are replayed as the events that made them: the app's, the stack's, a limit's", () => {
+    const base = { time: 1, monotonic: 1 };
+    const records = [
+      { ...base, seq: 1, connection: 'app', kind: 'transition', machine: 'connection', from: 'new', event: 'close', to: 'closed' },
+      { ...base, seq: 1, connection: 'remote', kind: 'transition', machine: 'connection', from: 'new', event: 'stack.connection_state(connecting)', to: 'connecting' },
+      { ...base, seq: 2, connection: 'remote', kind: 'transition', machine: 'connection', from: 'connecting', event: 'stack.connection_state(failed)', to: 'failed' },
+      { ...base, seq: 3, connection: 'remote', kind: 'transition', machine: 'connection', from: 'failed', event: 'stack.connection_state(closed)', to: 'closed' },
+      { ...base, seq: 4, connection: 'remote', kind: 'transition', machine: 'signaling', from: 'stable', event: 'stack.connection_state(closed)', to: 'closed' },
+      { ...base, seq: 1, connection: 'limit', kind: 'transition', machine: 'connection', from: 'new', event: 'limit_exceeded(maxChannels)', to: 'closed' },
+      { ...base, seq: 2, connection: 'limit', kind: 'transition', machine: 'signaling', from: 'stable', event: 'limit_exceeded(maxChannels)', to: 'closed' },
+    ] as ConnectionRecord[];
+    const result = verifyTrail(records);
+    expect(result.problems).toEqual([]);
+    expect(result.connections.map((life) => life.closed)).toEqual([
+      { by: 'local', limit: null, from: 'new' },
+      { by: 'remote', limit: null, from: 'failed' },
+      { by: 'limit', limit: 'maxChannels', from: 'new' },
+    ]);
+    // The signaling machine takes the stack's report of closed only: not another state.
+    const forged = verifyTrail([...records.slice(1, 3), { ...records[4]!, seq: 3, event: 'stack.connection_state(failed)' }] as ConnectionRecord[]);
+    expect(forged.problems.map((problem) => problem.message)).toEqual(['signaling does not take stack.connection_state(failed) in stable: not a legal transition']);
+  });
+});
+
 describe('events from records', () => {
   it('rebuilds the event a record names', () => {
     expect(eventFromRecord('set_remote_description(offer)')).toEqual({ type: 'set_remote_description', sdpType: 'offer' });
     expect(eventFromRecord('stack.connection_state(connected)')).toEqual({ type: 'stack.connection_state', state: 'connected' });
     expect(eventFromRecord('stack.gathering_state(complete)')).toEqual({ type: 'stack.gathering_state', state: 'complete' });
     expect(eventFromRecord('close')).toEqual({ type: 'close' });
+    expect(eventFromRecord('limit_exceeded(maxQueuedPackets)')).toEqual({ type: 'limit_exceeded', limit: 'maxQueuedPackets' });
+    expect(eventFromRecord('limit_exceeded')).toMatch(/needs the limit's name/);
     expect(eventFromRecord('stack.error')).toEqual({ type: 'stack.error', message: '' });
     expect(eventFromRecord('set_local_description(sideways)')).toMatch(/needs one of offer, answer, pranswer, rollback/);
     expect(eventFromRecord('close(now)')).toMatch(/takes no argument/);

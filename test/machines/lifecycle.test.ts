@@ -38,6 +38,27 @@ describe('the connection machine', () => {
     }
   });
 
+  it('keeps who closed it and the state before, from every state, until initialize', () => {
+    const ends = [
+      [{ type: 'close' }, { by: 'local', limit: null }],
+      [report('closed'), { by: 'remote', limit: null }],
+      [{ type: 'limit_exceeded', limit: 'maxQueuedBytes' }, { by: 'limit', limit: 'maxQueuedBytes' }],
+    ] as const;
+    const paths: Record<string, NativeConnectionState[]> = { new: [], connecting: ['connecting'], connected: ['connecting', 'connected'], disconnected: ['connecting', 'connected', 'disconnected'], failed: ['connecting', 'failed'] };
+    for (const [from, path] of Object.entries(paths)) {
+      for (const [event, cause] of ends) {
+        const actor = createActor(connectionMachine).start();
+        for (const state of path) actor.send(report(state));
+        expect(actor.getSnapshot().context.closed).toBeNull();
+        actor.send(event);
+        expect(actor.getSnapshot().value).toBe('closed');
+        expect(actor.getSnapshot().context.closed, `${event.type} from ${from}`).toEqual({ ...cause, from });
+        actor.send({ type: 'initialize' });
+        expect(actor.getSnapshot().context.closed).toBeNull();
+      }
+    }
+  });
+
   it('ignores the stack once closed', () => {
     const actor = createActor(connectionMachine).start();
     actor.send({ type: 'close' });

@@ -76,6 +76,19 @@ describe('the signaling machine follows the contract\'s offer/answer table', () 
     }
   }
 
+  it('every way the connection ends closes it from every state: close, the stack\'s report of closed, a limit', () => {
+    for (const state of ['stable', 'haveLocalOffer', 'haveRemoteOffer', 'haveLocalPranswer', 'haveRemotePranswer'] as const) {
+      for (const event of [{ type: 'close' }, { type: 'stack.connection_state', state: 'closed' }, { type: 'limit_exceeded', limit: 'maxQueuedPackets' }] as const) {
+        const actor = actorIn(state);
+        actor.send(event);
+        expect(actor.getSnapshot().value, `${event.type} in ${state}`).toBe('closed');
+      }
+      for (const reported of ['connecting', 'connected', 'disconnected', 'failed'] as const) {
+        expect(actorIn(state).getSnapshot().can({ type: 'stack.connection_state', state: reported }), `${reported} in ${state}`).toBe(false);
+      }
+    }
+  });
+
   it('closed takes no description and no method but initialize', () => {
     const snapshot = actorIn('closed').getSnapshot();
     for (const type of ['create_data_channel', 'create_offer', 'add_ice_candidate', 'close'] as const) {
