@@ -2,7 +2,7 @@ import nodeDataChannel from 'node-datachannel';
 import { describe, expect, it } from 'vitest';
 import { peer, pollUntil, bothOpen, stackOrderExtension, withExtension } from './support/loopback.js';
 import { WebRTCPeerConnection, WebRTCDataChannel, createNodeDataChannelExtension } from '../src/index.js';
-import { OFFERER_FIRST_ATTRIBUTE, answersPassive, asActiveOffer, isOffererFirst, markOffererFirst, offersActpass } from '../src/adapters/setup-order.js';
+import { OFFERER_FIRST_ATTRIBUTE, answersPassive, asActiveOffer, dtlsRoleStack, isOffererFirst, markOffererFirst, offersActpass } from '../src/adapters/setup-order.js';
 
 const OFFER = ['v=0', 'o=rtc 1193030189 0 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0', 'm=application 9 UDP/DTLS/SCTP webrtc-datachannel', 'a=mid:0', 'a=setup:actpass', ''].join('\r\n');
 
@@ -24,6 +24,24 @@ describe('setup order: the SDP side', () => {
     const active = asActiveOffer(OFFER);
     expect(offersActpass(active)).toBe(false);
     expect(answersPassive('auto', active)).toBe(false);
+  });
+
+  it('answers passive only to stacks whose stream ids follow their DTLS role, known by their origin line', () => {
+    // The origin lines as each stack writes them (werift 0.24.4, @roamhq/wrtc, libdatachannel 0.24.5, Chromium, Firefox).
+    const withOrigin = (origin: string) => OFFER.replace(/^o=.*$/m, origin);
+    const origins: Array<[string, string | null]> = [
+      ['o=rtc 882274294 0 IN IP4 127.0.0.1', 'libdatachannel'],
+      ['o=- 3399586674761169175 2 IN IP4 127.0.0.1', 'libwebrtc'],
+      ['o=mozilla...THIS_IS_SDPARTA-128.0 3108213925393946023 0 IN IP4 0.0.0.0', 'Firefox'],
+      ['o=- 47688348 0 IN IP4 0.0.0.0', null],
+      ['o=- 3926880938 3926880938 IN IP4 0.0.0.0', null],
+      ['o=rtc 882274294 0 IN IP4 0.0.0.0', null],
+    ];
+    for (const [origin, stack] of origins) {
+      expect(dtlsRoleStack(withOrigin(origin)), origin).toBe(stack);
+      expect(answersPassive('auto', withOrigin(origin)), origin).toBe(stack !== null);
+    }
+    expect(dtlsRoleStack(OFFER.replace(/^o=.*\r\n/m, ''))).toBe(null);
   });
 
   it('changes only the setup lines of the offer it applies', () => {

@@ -25,13 +25,27 @@
  *   answerer's ClientHello. The offer says so with `a=x-webrtc-statecharts-setup:offerer-first`
  *   (other stacks ignore an attribute they do not know).
  * - **As answerer of an offer marked that way**, this end answers as libdatachannel does.
- * - **As answerer of any other `actpass` offer**, it answers `passive` (RFC 5763 §5 lets the
- *   answerer pick; the offer is applied natively as if it said `a=setup:active`) and holds the
- *   answer until its own ICE has connected, or `holdMs`: it checks first, its DTLS server exists,
- *   and only then can the offerer connect and send its ClientHello. Against a libdatachannel
- *   offerer on the same host this still leaves that offerer's early fingerprint check possible
- *   (about 1 setup in 150 to 1 in 1500 on loopback, none measured with libwebrtc or werift), and
- *   it is what removes their one-second stalls.
+ * - **As answerer of an `actpass` offer from a stack that picks stream ids by its DTLS role**
+ *   (`dtlsRoleStack`), it answers `passive` (RFC 5763 §5 lets the answerer pick; the offer is
+ *   applied natively as if it said `a=setup:active`) and holds the answer until its own ICE has
+ *   connected, or `holdMs`: it checks first, its DTLS server exists, and only then can the
+ *   offerer connect and send its ClientHello. Against a libdatachannel offerer on the same host
+ *   this still leaves that offerer's early fingerprint check possible (about 1 setup in 150 to 1
+ *   in 1500 on loopback, none measured with libwebrtc), and it is what removes their one-second
+ *   stalls.
+ * - **As answerer of any other offer**, it answers as libdatachannel does (`active`, at once).
+ *
+ * Why only those stacks: the end that opens an in-band channel picks its stream id, even as DTLS
+ * client and odd as DTLS server (RFC 8832 §6), and libdatachannel resets a remote's DCEP open of
+ * the wrong parity ("Got open message violating the odd/even rule") and closes its own channel
+ * when the remote opens the same stream. werift (like aiortc, which it ports) picks the parity
+ * from its ICE role instead: even when ICE-controlled, odd when controlling. An offerer is
+ * ICE-controlling, so werift offering opens odd streams, which is right only when it is the DTLS
+ * server, that is when the answer says `active`. An `active` answer is right for both kinds of
+ * stack (the offerer is ICE-controlling and DTLS server: odd either way); a `passive` one only for
+ * stacks that follow their DTLS role. Unknown stacks get the answer that is always right, at the
+ * price of the stall; when this end offers, the remote's answer decides, and every stack measured
+ * answers `active`.
  *
  * `stack` leaves libdatachannel's own order: candidates and answers go out at once, answers are
  * `active`.
@@ -71,9 +85,31 @@ export function markOffererFirst(sdp: string): string {
   return lines.join('\r\n');
 }
 
+/**
+ * The stacks known to pick the stream ids of the channels they open by their DTLS role, each by
+ * the origin line its SDP serializer writes: libdatachannel (`o=rtc <id> 0 IN IP4 127.0.0.1`,
+ * also Godot's native peer), libwebrtc (Chromium, @roamhq/wrtc: `o=- <id> <version> IN IP4
+ * 127.0.0.1`) and Firefox (`o=mozilla...THIS_IS_SDPARTA-<version> ...`). werift, aiortc and Pion
+ * write `IN IP4 0.0.0.0` and are not on the list.
+ */
+const DTLS_ROLE_STACKS: ReadonlyArray<readonly [name: string, origin: RegExp]> = [
+  ['libdatachannel', /^o=rtc \d+ 0 IN IP4 127\.0\.0\.1$/],
+  ['libwebrtc', /^o=- \d+ \d+ IN IP4 127\.0\.0\.1$/],
+  ['Firefox', /^o=mozilla\.\.\.THIS_IS_SDPARTA-[\d.]+ \d+ \d+ IN IP4 /],
+];
+
+const ORIGIN = /^o=.*$/m;
+
+/** The stack that wrote this description, if it is one known to pick its stream ids by its DTLS role. */
+export function dtlsRoleStack(sdp: string): string | null {
+  const origin = ORIGIN.exec(sdp)?.[0].trimEnd();
+  if (origin === undefined) return null;
+  return DTLS_ROLE_STACKS.find(([, pattern]) => pattern.test(origin))?.[0] ?? null;
+}
+
 /** Whether this end should answer `passive` (be the DTLS server) to this remote offer. */
 export function answersPassive(order: SetupOrder, offer: string): boolean {
-  return order === 'auto' && offersActpass(offer) && !isOffererFirst(offer);
+  return order === 'auto' && offersActpass(offer) && !isOffererFirst(offer) && dtlsRoleStack(offer) !== null;
 }
 
 /**
