@@ -140,6 +140,7 @@ describe('the audit trail of every kind of close', () => {
     expect(timeline).toContain('closed: by the app (close()), from connected');
     expect(timeline).toContain('closed: by the remote end (the stack reported closed), from disconnected');
     expect(timeline).toContain('closed: for a limit: the remote went past maxQueuedPackets, from connected');
+    expect(timeline).toMatch(/limit +the remote went past maxQueuedPackets: ERR_OUT_OF_MEMORY/);
     expect(timeline).toMatch(/stable → closed\s+limit_exceeded\(maxQueuedPackets\)/);
   });
 });

@@ -51,8 +51,13 @@ function closedBy(cause: NonNullable<ConnectionLife['closed']>): string {
 
 function who(record: ConnectionRecord): string {
   if (record.channel !== undefined) return record.channel;
-  if (record.kind === 'stack_error') return 'stack';
+  if (record.kind === 'stack_error') return limitOf(record) === null ? 'stack' : 'limit';
   return record.machine;
+}
+
+/** The limit a stack_error record is about (`limit.maxQueuedPackets`: the library acted on it, not the stack), or null. */
+function limitOf(record: Extract<ConnectionRecord, { kind: 'stack_error' }>): string | null {
+  return record.method.startsWith('limit.') ? record.method.slice('limit.'.length) : null;
 }
 
 function what(record: ConnectionRecord): string {
@@ -63,7 +68,10 @@ function what(record: ConnectionRecord): string {
       return `refused ${record.method}: ${record.codeName} (${record.code}) in ${record.state}: ${record.reason}`;
     case 'stack_anomaly':
       return `stack anomaly: ${record.event} in ${record.state}: ${record.reason}`;
-    case 'stack_error':
+    case 'stack_error': {
+      const limit = limitOf(record);
+      if (limit !== null) return `the remote went past ${limit}: ${record.codeName} (${record.code}): ${record.reason}`;
       return `stack error in ${record.method}: ${record.codeName} (${record.code}): ${record.reason}`;
+    }
   }
 }
