@@ -43,6 +43,13 @@ export interface Limits {
   maxChannels: number;
   /** The longest label, and the longest protocol, a remote's in-band channel may have, in UTF-8 bytes; a longer one is closed at once, with a record. */
   maxRemoteLabelBytes: number;
+  /**
+   * Received messages with the signature of libdatachannel's deprecated-PPID amplification (exactly
+   * the local max-message-size, its last KiB zeros) a connection takes; one more closes it. Default
+   * 0: the first closes it (an honest remote hits the signature only with a message that fills the
+   * limit and ends in 1 KiB of zeros).
+   */
+  maxAmplifiedMessages: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -57,6 +64,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   packetOverheadBytes: 512,
   maxChannels: 1024,
   maxRemoteLabelBytes: 1024,
+  maxAmplifiedMessages: 0,
 });
 
 let defaults: Readonly<Limits> = DEFAULT_LIMITS;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChannelState, GodotError, SignalingState, WebRTCDataChannel, WebRTCPeerConnection, WriteMode } from '../src/index.js';
-import { bothOpen, connectedPair, decode, encode, lastRecord, peer, pollUntil, wire } from './support/loopback.js';
+import { DEFAULT_MAX_MESSAGE_SIZE } from '../src/adapters/node-datachannel.js';
+import { bothOpen, connectedPair, decode, encode, lastRecord, peer, pollUntil, problems, wire } from './support/loopback.js';
 
 describe('in-band channels', () => {
   it('arrive through data_channel_received with the label, id and protocol the creator chose', async () => {
@@ -109,10 +110,10 @@ describe('packets', () => {
     expect(decode(ch2.get_packet())).toBe('after');
   });
 
-  it('a packet of exactly the negotiated size crosses; one byte more is refused with ERR_INVALID_PARAMETER', async () => {
+  it('a packet of exactly the negotiated size crosses (the receiver records that it may be a cut one); one byte more is refused with ERR_INVALID_PARAMETER', async () => {
     const { p1, p2, ch1, ch2 } = await connectedPair();
     const limit = ch1.get_max_packet_size();
-    expect(limit).toBe(256 * 1024);
+    expect(limit).toBe(DEFAULT_MAX_MESSAGE_SIZE);
     expect(ch1.put_packet(new Uint8Array(limit + 1))).toBe(GodotError.ERR_INVALID_PARAMETER);
     expect(lastRecord(p1)).toMatchObject({ kind: 'refusal', method: 'put_packet', code: GodotError.ERR_INVALID_PARAMETER });
     expect(JSON.stringify(lastRecord(p1))).toContain(`${limit + 1} bytes`);
@@ -120,6 +121,7 @@ describe('packets', () => {
     expect(ch1.put_packet(big)).toBe(GodotError.OK);
     await pollUntil([p1, p2], () => ch2.get_available_packet_count() === 1);
     expect(ch2.get_packet()).toEqual(big);
+    expect(problems(p2)).toEqual([expect.objectContaining({ kind: 'stack_error', channel: 'chat#1', method: 'stack.message', reason: expect.stringContaining('may be cut') })]);
   });
 
   it('TEXT mode refuses bytes that are not UTF-8 with ERR_INVALID_DATA', async () => {

@@ -55,7 +55,17 @@ export type HeldSignal = 'answer' | 'candidate';
 export type ChannelEvent =
   | { type: 'stack.open' }
   | { type: 'stack.closed' }
-  | { type: 'stack.error'; message: string };
+  | { type: 'stack.error'; message: string }
+  | { type: 'stack.suspect_message'; suspicion: MessageSuspicion; bytes: number };
+
+/**
+ * What a received message, delivered just before this event, may hide (see the adapter):
+ * `amplified`, the signature of libdatachannel's deprecated-PPID bug (a message padded with zeros
+ * to the local max-message-size); `cut`, a message of exactly the local max-message-size, which
+ * the stack also makes of a longer one; `replaced_text`, a string message with U+FFFD, which the
+ * stack also makes of bytes that are not UTF-8. Never a machine event: the data path's.
+ */
+export type MessageSuspicion = 'amplified' | 'cut' | 'replaced_text';
 
 export interface ChannelHandlers {
   onEvent(event: ChannelEvent): void;

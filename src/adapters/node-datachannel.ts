@@ -10,6 +10,7 @@ import {
   type DataChannelExtension,
   type ExtensionFactory,
   type HeldSignal,
+  type MessageSuspicion,
   type StackEvent,
   type StackEventSink,
   type StackResult,
@@ -39,6 +40,13 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 
 let peerNumber = 0;
 
+/**
+ * The max-message-size this end announces by default. libdatachannel's own default, 256 KiB, is
+ * also the factor of its deprecated-PPID amplification (`suspicionAtLimit`); 64 KiB is the size
+ * every stack accepts when a remote announces none, so no peer that sends what it was told is hurt.
+ */
+export const DEFAULT_MAX_MESSAGE_SIZE = 65_536;
+
 /** Settings of the stack that Godot's configuration dictionary does not have. */
 export interface NodeDataChannelOptions {
   /** The name `set_default_extension` knows this factory by (default `node-datachannel`). */
@@ -48,7 +56,11 @@ export interface NodeDataChannelOptions {
   portRangeBegin?: number;
   portRangeEnd?: number;
   enableIceTcp?: boolean;
-  /** The max-message-size this end announces (libdatachannel's default is 256 KiB). */
+  /**
+   * The max-message-size this end announces, and the longest message it receives (default
+   * `DEFAULT_MAX_MESSAGE_SIZE`). It is also the factor of libdatachannel's deprecated-PPID
+   * amplification: a remote can make every 2-byte message cost this much (see README).
+   */
   maxMessageSize?: number;
   /**
    * How this end orders its setup (see `setup-order.ts` and BENCHMARKS.md): `auto` (the default)
@@ -63,14 +75,14 @@ export interface NodeDataChannelOptions {
 
 /** A node-datachannel factory with stack settings of its own; register it or pass it to `set_default_extension`. */
 export function createNodeDataChannelExtension(options: NodeDataChannelOptions = {}): ExtensionFactory {
-  const { name = 'node-datachannel', setupOrder = 'auto', holdMs = DEFAULT_HOLD_MS, ...settings } = options;
+  const { name = 'node-datachannel', setupOrder = 'auto', holdMs = DEFAULT_HOLD_MS, maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE, ...settings } = options;
   const order: OrderPolicy = { order: setupOrder, holdMs: Math.max(0, holdMs) };
   return {
     name,
     create(configuration, sink) {
       try {
-        const pc = new nodeDataChannel.PeerConnection(`peer-${++peerNumber}`, { ...settings, ...toRtcConfig(configuration) });
-        return OK(new NodeDataChannelPeer(pc, sink, order));
+        const pc = new nodeDataChannel.PeerConnection(`peer-${++peerNumber}`, { ...settings, maxMessageSize, ...toRtcConfig(configuration) });
+        return OK(new NodeDataChannelPeer(pc, sink, order, maxMessageSize));
       } catch (error) {
         return fail(GodotError.FAILED, `node-datachannel could not create a connection: ${messageOf(error)}`);
       }
@@ -133,6 +145,7 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
     private readonly pc: PeerConnection,
     sink: StackEventSink,
     private readonly policy: OrderPolicy,
+    private readonly localMaxMessageSize: number,
   ) {
     nativeLifetimes.connectionOpened(pc);
     const deliver = (event: StackEvent) => {
@@ -167,7 +180,7 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
     });
     pc.onLocalCandidate((candidate, mid) => deliver({ type: 'stack.local_candidate', mid: String(mid ?? ''), candidate: String(candidate) }));
     pc.onDataChannel((dc) => {
-      const channel = new NodeDataChannelChannel(dc);
+      const channel = new NodeDataChannelChannel(dc, this.localMaxMessageSize);
       deliver({ type: 'stack.data_channel', channel });
     });
   }
@@ -257,7 +270,7 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
         ...(options.maxRetransmits >= 0 ? { maxRetransmits: options.maxRetransmits } : {}),
         ...(options.maxPacketLifeTime >= 0 ? { maxPacketLifeTime: options.maxPacketLifeTime } : {}),
       });
-      return OK(new NodeDataChannelChannel(dc));
+      return OK(new NodeDataChannelChannel(dc, this.localMaxMessageSize));
     } catch (error) {
       return fail(GodotError.FAILED, `the stack could not create the channel: ${messageOf(error)}`);
     }
@@ -318,8 +331,13 @@ class NodeDataChannelChannel implements DataChannelExtension {
   /** Closed by us or by the stack: from then on no native getter is called (some abort in callbacks). */
   private gone = false;
   private early: Array<ChannelEvent | { type: 'message'; data: Uint8Array; isString: boolean }> = [];
+  /** U+FFFD is looked for until the first one is reported. */
+  private checkText = true;
 
-  constructor(private readonly dc: DataChannel) {
+  constructor(
+    private readonly dc: DataChannel,
+    private readonly localMaxMessageSize: number,
+  ) {
     nativeLifetimes.channelOpened(dc);
     this.id();
     this.label = safe(() => dc.getLabel(), '');
@@ -336,20 +354,20 @@ class NodeDataChannelChannel implements DataChannelExtension {
     });
     dc.onError((message) => this.event({ type: 'stack.error', message: String(message) }));
     dc.onMessage((message) => {
+      // Closed by us (the application, or a limit): what is still in flight is not taken.
+      if (this.gone) return;
       const isString = typeof message === 'string';
       const data = isString
         ? Buffer.from(message, 'utf8')
         : message instanceof ArrayBuffer
           ? new Uint8Array(message)
           : new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
-      if (this.handlers) {
-        try {
-          this.handlers.onMessage(data, isString);
-        } catch (error) {
-          console.error('webrtc-statecharts: a message handler threw', error);
-        }
-      } else {
-        this.early.push({ type: 'message', data, isString });
+      this.message(data, isString);
+      if (data.byteLength >= this.localMaxMessageSize) {
+        this.event({ type: 'stack.suspect_message', suspicion: suspicionAtLimit(data), bytes: data.byteLength });
+      } else if (isString && this.checkText && (message as string).includes('\uFFFD')) {
+        this.checkText = false;
+        this.event({ type: 'stack.suspect_message', suspicion: 'replaced_text', bytes: data.byteLength });
       }
     });
   }
@@ -409,6 +427,18 @@ class NodeDataChannelChannel implements DataChannelExtension {
     }
   }
 
+  private message(data: Uint8Array, isString: boolean): void {
+    if (!this.handlers) {
+      this.early.push({ type: 'message', data, isString });
+      return;
+    }
+    try {
+      this.handlers.onMessage(data, isString);
+    } catch (error) {
+      console.error('webrtc-statecharts: a message handler threw', error);
+    }
+  }
+
   private event(event: ChannelEvent): void {
     if (!this.handlers) {
       this.early.push(event);
@@ -420,6 +450,24 @@ class NodeDataChannelChannel implements DataChannelExtension {
       console.error('webrtc-statecharts: a channel event handler threw', error);
     }
   }
+}
+
+const AMPLIFIED_TAIL = Buffer.alloc(1024);
+
+/**
+ * libdatachannel 0.24.5 (SctpTransport::processData) resizes its partial-message buffer to the
+ * local max-message-size on every deprecated "partial" PPID (52, 54), and delivers that buffer on
+ * the next final or "empty" message (51/53, 56/57): a 1-byte partial and an empty message arrive as
+ * one message of exactly the limit, zeros after the first byte; what a later fragment carried is
+ * dropped. It also cuts a longer message (SctpTransport::doRecv) to exactly the limit. So a message
+ * of the limit is `cut` (or an honest one that fills it), and one whose last KiB is zeros is taken
+ * for `amplified`: an honest remote makes it only with a message that fills the limit and ends in
+ * 1 KiB of zeros.
+ */
+function suspicionAtLimit(data: Uint8Array): MessageSuspicion {
+  const tail = Math.min(AMPLIFIED_TAIL.byteLength, data.byteLength);
+  const end = Buffer.from(data.buffer, data.byteOffset + data.byteLength - tail, tail);
+  return end.equals(AMPLIFIED_TAIL.subarray(0, tail)) ? 'amplified' : 'cut';
 }
 
 /**

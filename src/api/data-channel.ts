@@ -3,10 +3,11 @@ import { dataChannelMachine, type DataChannelStateName } from '../machines/data-
 import type { DataChannelEvent } from '../machines/events.js';
 import { MachineHandle, describeEvent, type Inspector } from './machine-handle.js';
 import { CHANNEL_VALUES } from './state-values.js';
-import type { ChannelEvent, DataChannelExtension } from '../adapters/extension.js';
+import type { ChannelEvent, DataChannelExtension, MessageSuspicion } from '../adapters/extension.js';
 import type { Recorder } from '../records/recorder.js';
-import { PacketQueue } from './packet-queue.js';
+import { PacketQueue, type ReceiveBudget } from './packet-queue.js';
 import { describe } from './arguments.js';
+import { cutText } from '../records/cut.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const EMPTY = new Uint8Array(0);
@@ -19,6 +20,18 @@ export interface ChannelDescription {
   ordered: boolean;
   maxRetransmits: number;
   maxPacketLifeTime: number;
+}
+
+/** @internal What a channel takes from its connection. */
+export interface ChannelHost {
+  readonly recorder: Recorder;
+  /** The connection's receive budget, shared by its channels. */
+  readonly budget: ReceiveBudget;
+  /** How many characters of the label the channel's name in records keeps. */
+  readonly recordTextLength: number;
+  readonly inspect?: Inspector;
+  /** The channel has closed: the connection lets it go (called once). */
+  closed(channel: WebRTCDataChannel): void;
 }
 
 /**
@@ -39,18 +52,31 @@ export class WebRTCDataChannel {
   private writeMode: WriteMode = WriteMode.WRITE_MODE_BINARY;
   private lastWasString = false;
   private packetError: GodotError = GodotError.OK;
+  private readonly recorder: Recorder;
+  private readonly budget: ReceiveBudget;
+  /** `label#id` with the label cut, made again only when the id changes (records never copy a long label). */
+  private recordName = '';
+  private recordNameId = NaN;
+  private released = false;
+  private cutRecorded = false;
 
   /** @internal Built by WebRTCPeerConnection. */
   constructor(
     private readonly stack: DataChannelExtension,
     private readonly description: ChannelDescription,
-    private readonly recorder: Recorder,
-    inspect?: Inspector,
+    private readonly host: ChannelHost,
   ) {
-    this.machine = new MachineHandle('dataChannel', dataChannelMachine, recorder, () => this.name(), inspect);
+    this.recorder = host.recorder;
+    this.budget = host.budget;
+    this.machine = new MachineHandle('dataChannel', dataChannelMachine, host.recorder, () => this.name(), host.inspect);
+    const name = () => this.name();
     stack.attach({
       onEvent: (event) => this.onStackEvent(event),
-      onMessage: (data, isString) => this.received.push(data, isString),
+      onMessage: (data, isString) => {
+        const cost = data.byteLength + this.budget.limits.packetOverheadBytes;
+        this.received.push(data, isString, cost);
+        this.budget.took(this.received, cost, name);
+      },
     });
   }
 
@@ -84,7 +110,8 @@ export class WebRTCDataChannel {
 
   /** The oldest received packet; an empty one (and `get_packet_error()` ERR_UNAVAILABLE) when there is none. */
   get_packet(): Uint8Array {
-    const packet = this.received.shift();
+    const overhead = this.budget.limits.packetOverheadBytes;
+    const packet = this.received.shift(overhead);
     if (!packet) {
       this.packetError = GodotError.ERR_UNAVAILABLE;
       this.refuse('get_packet', GodotError.ERR_UNAVAILABLE, 'dataChannel', 'no packet is available');
@@ -92,6 +119,7 @@ export class WebRTCDataChannel {
     }
     this.packetError = GodotError.OK;
     this.lastWasString = packet.isString;
+    this.budget.bytes -= packet.data.byteLength + overhead;
     return packet.data;
   }
 
@@ -176,11 +204,20 @@ export class WebRTCDataChannel {
     return this.stack.maxMessageSize();
   }
 
+  /**
+   * Not Godot: what the received packets not read yet hold, counted as the connection's receive
+   * budget (`maxQueuedBytes`) counts them: each packet's payload plus `packetOverheadBytes`.
+   */
+  get_queued_bytes(): number {
+    return this.received.bytes;
+  }
+
   // ---- internal
 
   /** @internal The owning connection closed or was re-initialized. */
   peerClosed(): void {
     if (this.machine.send({ type: 'peer_closed' })) this.stack.close();
+    this.releaseIfClosed();
   }
 
   /**
@@ -190,6 +227,7 @@ export class WebRTCDataChannel {
    */
   connectionClosed(): void {
     this.machine.send({ type: 'peer_closed' });
+    this.releaseIfClosed();
   }
 
   private get state(): DataChannelStateName {
@@ -197,10 +235,16 @@ export class WebRTCDataChannel {
   }
 
   private onStackEvent(event: ChannelEvent): void {
+    if (event.type === 'stack.suspect_message') {
+      this.onSuspectMessage(event.suspicion, event.bytes);
+      return;
+    }
     if (event.type === 'stack.error') {
       this.recorder.add({ kind: 'stack_error', channel: this.name(), method: 'stack.error', code: GodotError.FAILED, codeName: 'FAILED', reason: event.message });
     }
-    if (this.machine.send(event)) return;
+    const taken = this.machine.send(event);
+    this.releaseIfClosed();
+    if (taken) return;
     this.recorder.add({
       kind: 'stack_anomaly',
       channel: this.name(),
@@ -211,8 +255,39 @@ export class WebRTCDataChannel {
     });
   }
 
+  private onSuspectMessage(suspicion: MessageSuspicion, bytes: number): void {
+    if (suspicion === 'amplified') {
+      this.budget.amplified(
+        `channel ${this.name()} received a message of ${bytes} bytes, the local max-message-size, whose last KiB is zeros: the signature of libdatachannel's deprecated-PPID amplification (a 1-byte "partial" message padded to the limit)`,
+      );
+      return;
+    }
+    // Once per channel and kind: a remote that repeats it must not push every other record out.
+    if (suspicion === 'cut') {
+      if (this.cutRecorded) return;
+      this.cutRecorded = true;
+    }
+    const reason =
+      suspicion === 'cut'
+        ? `a received message is ${bytes} bytes, the local max-message-size: the stack cuts a longer one to this size without a word, so it may be cut (later ones on this channel are not recorded)`
+        : 'a received string message holds U+FFFD: the stack decodes string messages with replacement, so the remote sent that character or bytes that are not UTF-8 (the bytes are lost; later ones on this channel are not recorded)';
+    this.recorder.add({ kind: 'stack_error', channel: this.name(), method: 'stack.message', code: GodotError.ERR_INVALID_DATA, codeName: errorName(GodotError.ERR_INVALID_DATA), reason });
+  }
+
+  /** Once closed, the channel leaves its connection's list (its queued packets stay readable). */
+  private releaseIfClosed(): void {
+    if (this.released || this.state !== 'closed') return;
+    this.released = true;
+    this.host.closed(this);
+  }
+
   private name(): string {
-    return `${this.description.label}#${this.stack.id()}`;
+    const id = this.stack.id();
+    if (id !== this.recordNameId) {
+      this.recordName = `${cutText(this.description.label, this.host.recordTextLength)}#${id}`;
+      this.recordNameId = id;
+    }
+    return this.recordName;
   }
 
   private refuseByMachine(method: string, event: DataChannelEvent): GodotError {

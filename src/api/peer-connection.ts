@@ -13,7 +13,9 @@ import { parseConfiguration } from './configuration.js';
 import { parseChannelOptions } from './channel-options.js';
 import { checkSdp, mediaIds, normalizeCandidate, sameSdp, screenCandidates, type RemoteCandidate } from './sdp.js';
 import { RemoteCandidateBudget } from './remote-candidates.js';
-import { WebRTCDataChannel } from './data-channel.js';
+import { WebRTCDataChannel, type ChannelDescription } from './data-channel.js';
+import { ReceiveBudget } from './packet-queue.js';
+import { cutText } from '../records/cut.js';
 import { MachineHandle, describeEvent, type Inspector } from './machine-handle.js';
 import { CONNECTION_VALUES, GATHERING_VALUES, SIGNALING_VALUES, closeInfoOf, type CloseInfo } from './state-values.js';
 import { defaultExtension, resolveExtension, setDefaultExtension, type ExtensionName } from './extension-registry.js';
@@ -87,8 +89,11 @@ export class WebRTCPeerConnection {
   private stack: WebRTCPeerConnectionExtension | null = null;
   /** Signals not yet emitted; `held` names the kind a stack may hold (see WebRTCPeerConnectionExtension.signalReady). */
   private queue: Array<{ emit: () => void; held?: HeldSignal }> = [];
+  /** The channels not closed yet: a closed one leaves (so do its negotiated id and its wrapper). */
   private channels = new Set<WebRTCDataChannel>();
   private negotiatedIds = new Set<number>();
+  /** What the channels hold unread (a new budget with each stack connection). */
+  private budget: ReceiveBudget | null = null;
   private heldCandidates: Array<{ mid: string; candidate: string }> = [];
   private remoteCandidates = new RemoteCandidateBudget();
   private generatedSdp: string | null = null;
@@ -130,6 +135,7 @@ export class WebRTCPeerConnection {
     this.stack = created;
     this.negotiatedIds.clear();
     this.remoteCandidates = new RemoteCandidateBudget();
+    this.budget = new ReceiveBudget(this.limits, (limit, reason) => this.closeForLimit(limit, reason));
     this.generatedSdp = null;
     this.localMids = [];
     this.remoteMids = [];
@@ -300,7 +306,16 @@ export class WebRTCPeerConnection {
 
   /** The data channels of this connection that are not closed yet, created or received. */
   get_data_channels(): WebRTCDataChannel[] {
-    return [...this.channels].filter((channel) => channel.get_ready_state() !== WebRTCDataChannel.STATE_CLOSED);
+    return [...this.channels];
+  }
+
+  /**
+   * Not Godot: what this connection's channels hold unread, counted as `limits.maxQueuedBytes`
+   * counts it (each packet's payload plus `packetOverheadBytes`), closed channels' unread packets
+   * included; 0 again after `initialize()`.
+   */
+  get_queued_bytes(): number {
+    return this.budget?.bytes ?? 0;
   }
 
   // ---- internal
@@ -359,6 +374,7 @@ export class WebRTCPeerConnection {
         return;
       }
       case 'stack.data_channel': {
+        if (!this.acceptsRemoteChannel(event.channel)) return;
         // node-datachannel does not tell a received channel's reliability: Godot's "unset" values.
         const { label, protocol } = event.channel;
         const channel = this.adopt(event.channel, { label, protocol, negotiated: false, ordered: true, maxRetransmits: -1, maxPacketLifeTime: -1 });
@@ -381,10 +397,38 @@ export class WebRTCPeerConnection {
     });
   }
 
-  private adopt(stack: DataChannelExtension, description: ConstructorParameters<typeof WebRTCDataChannel>[1]): WebRTCDataChannel {
-    const channel = new WebRTCDataChannel(stack, description, this.recorder, this.inspect);
+  private adopt(stack: DataChannelExtension, description: ChannelDescription & { id?: number }): WebRTCDataChannel {
+    const channel = new WebRTCDataChannel(stack, description, {
+      recorder: this.recorder,
+      budget: this.budget!,
+      recordTextLength: this.limits.recordTextLength,
+      ...(this.inspect ? { inspect: this.inspect } : {}),
+      closed: (closed) => {
+        // A channel of a stack initialize() has replaced is no longer listed, nor is its id.
+        if (this.channels.delete(closed) && description.negotiated) this.negotiatedIds.delete(description.id!);
+      },
+    });
     this.channels.add(channel);
     return channel;
+  }
+
+  /**
+   * A remote's in-band channel past `maxChannels`, or with a label or protocol over
+   * `maxRemoteLabelBytes`, is closed at once with a record (its label cut): it is never listed,
+   * announced, nor its long label kept.
+   */
+  private acceptsRemoteChannel(channel: DataChannelExtension): boolean {
+    const { maxChannels, maxRemoteLabelBytes, recordTextLength } = this.limits;
+    const [limit, reason]: [keyof Limits, string] | [null, null] =
+      this.channels.size >= maxChannels ? ['maxChannels', `the remote opened a channel while ${this.channels.size} are open, the most maxChannels (${maxChannels}) allows`]
+      : Buffer.byteLength(channel.label) > maxRemoteLabelBytes ? ['maxRemoteLabelBytes', `the remote opened a channel whose label is ${Buffer.byteLength(channel.label)} bytes, more than maxRemoteLabelBytes (${maxRemoteLabelBytes})`]
+      : Buffer.byteLength(channel.protocol) > maxRemoteLabelBytes ? ['maxRemoteLabelBytes', `the remote opened a channel whose protocol is ${Buffer.byteLength(channel.protocol)} bytes, more than maxRemoteLabelBytes (${maxRemoteLabelBytes})`]
+      : [null, null];
+    if (limit === null) return true;
+    channel.close();
+    const code = limit === 'maxChannels' ? GodotError.ERR_BUSY : GodotError.ERR_INVALID_DATA;
+    this.recorder.add({ kind: 'stack_error', channel: `${cutText(channel.label, recordTextLength)}#${channel.id()}`, method: `limit.${limit}`, code, codeName: errorName(code), reason: `${reason}: it is closed at once` });
+    return false;
   }
 
   private descriptionGenerated(type: 'offer' | 'answer', sdp: string): void {
