@@ -14,7 +14,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GodotError, WebRTCPeerConnection, type ConnectionRecord, type PeerConnectionOptions } from '../src/index.js';
+import { GodotError, WebRTCPeerConnection, type ConnectionRecord } from '../src/index.js';
+import type { PeerConnectionOptions } from '../src/api/peer-connection.js';
 import { formatTimeline, startAudit, verifyTrail, type Audit } from '../src/audit/index.js';
 import { connectedPair, encode, peer, pollUntil, wire } from './support/loopback.js';
 import { wrongFingerprint } from './model/support/rig.js';
