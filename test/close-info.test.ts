@@ -20,6 +20,7 @@ import { formatTimeline, startAudit, verifyTrail, type Audit } from '../src/audi
 import { connectedPair, encode, peer, pollUntil, wire } from './support/loopback.js';
 import { wrongFingerprint } from './model/support/rig.js';
 import { scratchDir } from './audit/support.js';
+import { HostileRemote, LibraryEnd, until } from './hostile/support/remote.js';
 
 const trailFile = join(scratchDir(), 'closes.jsonl');
 let audit: Audit;
@@ -68,6 +69,20 @@ describe('get_close_info(): why the connection closed', () => {
     expect(intoClosed(p2, 'connection')).toMatchObject({ from: 'disconnected', event: 'stack.connection_state(closed)' });
     expect(intoClosed(p2, 'signaling')).toMatchObject({ from: 'stable', event: 'stack.connection_state(closed)' });
     expect(transitions(p2).filter((record) => record.event === 'close'), 'nothing in the trail says the app closed').toEqual([]);
+  });
+
+  it('a raw node-datachannel remote in a child process that closes is the remote\'s', async () => {
+    const end = new LibraryEnd(HostileRemote.start('closing-remote'), { offer: true });
+    try {
+      await until(() => end.pc.get_connection_state() === WebRTCPeerConnection.STATE_CONNECTED, 10_000, 'connected');
+      end.remote.send({ type: 'close' });
+      await until(() => closed(end.pc), 10_000, 'closed');
+      expect(end.pc.get_close_info()).toMatchObject({ by: 'remote', last_state_name: 'disconnected' });
+      expect(intoClosed(end.pc, 'signaling')?.event).toBe('stack.connection_state(closed)');
+    } finally {
+      end.stop();
+      end.remote.stop();
+    }
   });
 
   it('a connection that fails (the remote\'s answer has a wrong DTLS fingerprint) is the remote\'s, from failed', async () => {
