@@ -15,16 +15,22 @@ export interface Limits {
   /** Remote-chosen text (labels, protocols, mids, SDP and candidate excerpts) is cut to this many characters in records and reasons. */
   recordTextLength: number;
 
-  /** Remote candidates a connection takes in its life, held, applied or listed in a remote description; past it `add_ice_candidate` is ERR_BUSY. */
+  /**
+   * Remote candidates a connection takes since its last `initialize`, held, applied or listed in a
+   * remote description; past it `add_ice_candidate` is ERR_BUSY and a description's further
+   * candidates are removed. The stack compares each new candidate with all before it.
+   */
   maxRemoteCandidates: number;
   /**
-   * Which candidate addresses are taken. `lan` (default): every address a peer can have, loopback and
+   * Which candidate addresses are taken (IPv4 only in canonical dotted-quad form, IPv4-mapped IPv6
+   * as its IPv4, ports 1–65535). `lan` (default): every address a peer can have, loopback and
    * private ranges included; never unspecified, broadcast, multicast, link-local (169.254.169.254
-   * included) or reserved ones. `public`: also never loopback, private, shared (CGNAT) or
-   * unique-local ones, for a service on the internet that must not be made to reach its own network.
+   * included), reserved or documentation ones. `public`: also never loopback, private, shared
+   * (CGNAT), unique-local, 192.0.0.0/24 or benchmarking (198.18/15) ones, nor host names, for a
+   * service on the internet that must not be made to reach its own network.
    */
   candidateAddresses: 'lan' | 'public';
-  /** Candidates whose address is a host name (mDNS `.local`) a connection takes; each costs the stack a resolver thread. Default 0: refused. */
+  /** Candidates whose address is a host name (mDNS `.local`) a connection takes under `candidateAddresses: 'lan'`; each costs the stack a resolver thread and a lookup. Default 0: refused. */
   maxHostnameCandidates: number;
 
   /** The longest remote description, in UTF-8 bytes. */
