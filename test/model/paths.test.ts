@@ -7,8 +7,12 @@
  *   loopback pair can cause (see `support/loopback-causes.ts`) is replayed on node-datachannel
  *   over 127.0.0.1, the far end driven to make the stack report what the step needs; every path
  *   is also replayed through the scripted stack, which can report anything.
+ * - The transitions into closed that need a whole connected pair (the stack's report of closed
+ *   to the signaling machine, a limit): caused over loopback by a far end that closes or sends
+ *   packets past a tiny `maxQueuedPackets` (`support/close-causes.ts`).
  * - The whole model (the four machines put together as `WebRTCPeerConnection` routes calls and
- *   reports): the shortest path to each of its states, replayed through the scripted stack.
+ *   reports): the shortest path to each of its states, replayed through the scripted stack;
+ *   `get_close_info()` must say what the model's connection machine says at every step.
  *
  * After every step: the machine is in the state the path says, every getter equals its machine's
  * snapshot, the connection recorded exactly the transition(s) the model predicts and no refusal
