@@ -19,6 +19,7 @@ import {
 } from './extension.js';
 import { NativeLifetimes } from './native-lifetimes.js';
 import { DEFAULT_HOLD_MS, SignalHold, answersPassive, asActiveOffer, markOffererFirst, type SetupOrder } from './setup-order.js';
+import { trackSctp } from './stack-log.js';
 
 /**
  * The default stack: libdatachannel through node-datachannel.
@@ -157,6 +158,8 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
     };
     // Registered first and always: the connection holds the event loop until this reports closed.
     pc.onStateChange((state) => {
+      // Which connections a stream reset in libdatachannel's log can come from (stack-log.ts).
+      trackSctp(pc, state);
       if (state === 'closed') {
         nativeLifetimes.connectionClosed(pc);
         // Closed by the remote end: the native connection holds the event loop until close().
@@ -180,7 +183,7 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
     });
     pc.onLocalCandidate((candidate, mid) => deliver({ type: 'stack.local_candidate', mid: String(mid ?? ''), candidate: String(candidate) }));
     pc.onDataChannel((dc) => {
-      const channel = new NodeDataChannelChannel(dc, this.localMaxMessageSize);
+      const channel = new NodeDataChannelChannel(dc, this.localMaxMessageSize, true);
       deliver({ type: 'stack.data_channel', channel });
     });
   }
@@ -270,7 +273,7 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
         ...(options.maxRetransmits >= 0 ? { maxRetransmits: options.maxRetransmits } : {}),
         ...(options.maxPacketLifeTime >= 0 ? { maxPacketLifeTime: options.maxPacketLifeTime } : {}),
       });
-      return OK(new NodeDataChannelChannel(dc, this.localMaxMessageSize));
+      return OK(new NodeDataChannelChannel(dc, this.localMaxMessageSize, false));
     } catch (error) {
       return fail(GodotError.FAILED, `the stack could not create the channel: ${messageOf(error)}`);
     }
@@ -333,10 +336,12 @@ class NodeDataChannelChannel implements DataChannelExtension {
   private early: Array<ChannelEvent | { type: 'message'; data: Uint8Array; isString: boolean }> = [];
   /** U+FFFD is looked for until the first one is reported. */
   private checkText = true;
+  private closedReported = false;
 
   constructor(
     private readonly dc: DataChannel,
     private readonly localMaxMessageSize: number,
+    incoming: boolean,
   ) {
     nativeLifetimes.channelOpened(dc);
     this.id();
@@ -347,11 +352,7 @@ class NodeDataChannelChannel implements DataChannelExtension {
       this.id();
       this.event({ type: 'stack.open' });
     });
-    dc.onClosed(() => {
-      this.gone = true;
-      this.event({ type: 'stack.closed' });
-      nativeLifetimes.channelClosed(dc);
-    });
+    dc.onClosed(() => this.closedByStack());
     dc.onError((message) => this.event({ type: 'stack.error', message: String(message) }));
     dc.onMessage((message) => {
       // Closed by us (the application, or a limit): what is still in flight is not taken.
@@ -370,6 +371,18 @@ class NodeDataChannelChannel implements DataChannelExtension {
         this.event({ type: 'stack.suspect_message', suspicion: 'replaced_text', bytes: data.byteLength });
       }
     });
+    // A received channel is open when it is handed over. One the remote closed before the callbacks
+    // above were set never reports: libdatachannel drops its stored calls with its callbacks when it
+    // closes (DataChannel::close), so its wrapper would stay connecting, and referenced, forever.
+    if (incoming && !safe(() => dc.isOpen(), true)) this.closedByStack();
+  }
+
+  private closedByStack(): void {
+    if (this.closedReported) return;
+    this.closedReported = true;
+    this.gone = true;
+    this.event({ type: 'stack.closed' });
+    nativeLifetimes.channelClosed(this.dc);
   }
 
   /** The stack forgets the id once the channel closes; Godot's getter keeps answering, so the last known one is kept. */
