@@ -12,7 +12,7 @@
  * setInterval(() => pc.poll(), 16);
  * ```
  */
-export { WebRTCPeerConnection } from './api/peer-connection.js';
+export { WebRTCPeerConnection, type PeerConnectionOptions } from './api/peer-connection.js';
 export { WebRTCDataChannel } from './api/data-channel.js';
 export { GodotError, ConnectionState, GatheringState, SignalingState, ChannelState, WriteMode, errorName } from './godot/constants.js';
 export { Signal } from './godot/signal.js';
@@ -36,3 +36,4 @@ export type { ChannelOptions } from './api/channel-options.js';
 export type { PeerConfiguration, IceServerConfig } from './api/configuration.js';
 export * as machines from './machines/index.js';
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
+export type { CloseInfo } from './api/state-values.js';
