@@ -37,3 +37,4 @@ export type { PeerConfiguration, IceServerConfig } from './api/configuration.js'
 export * as machines from './machines/index.js';
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export type { CloseInfo } from './api/state-values.js';
+export { onStackLog, recordStreamResets, type StackLogLine } from './adapters/stack-log.js';
