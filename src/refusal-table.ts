@@ -6,9 +6,10 @@ import { GodotError } from './godot/constants.js';
  * connections and fails if a row has no test.
  *
  * Codes, one meaning each: ERR_INVALID_PARAMETER, an argument of the wrong type or out of range;
- * ERR_INVALID_DATA, SDP, a candidate or text that does not parse; ERR_UNAVAILABLE, the call is not
- * allowed in the current state (the state family); ERR_ALREADY_EXISTS, a negotiated id taken;
- * ERR_UNCONFIGURED, there is no stack to call.
+ * ERR_INVALID_DATA, SDP, a candidate or text that does not parse or that the remote may not send
+ * (an address the policy refuses); ERR_UNAVAILABLE, the call is not allowed in the current state
+ * (the state family); ERR_BUSY, a budget of the connection is full; ERR_ALREADY_EXISTS, a
+ * negotiated id taken; ERR_UNCONFIGURED, there is no stack to call.
  */
 export interface RefusalRow {
   id: string;
