@@ -408,7 +408,8 @@ export class WebRTCPeerConnection {
         if (this.channels.delete(closed) && description.negotiated) this.negotiatedIds.delete(description.id!);
       },
     });
-    this.channels.add(channel);
+    // A remote's channel can close before it is handed over (the remote closed it at once): never listed.
+    if (channel.get_ready_state() !== WebRTCDataChannel.STATE_CLOSED) this.channels.add(channel);
     return channel;
   }
 
@@ -455,17 +456,17 @@ export class WebRTCPeerConnection {
     return { ...screened, taken, overBudget };
   }
 
-  /** Counts the candidates a remote description brought; those removed from it make one record. */
+  /** Counts the candidates a remote description brought; those removed from it make one record, named after the limit (as closeForLimit's are). */
   private tookRemoteCandidates(sdpType: SdpType, screened: ReturnType<WebRTCPeerConnection['screenRemoteCandidates']>): void {
     this.remoteCandidates.take(screened.taken);
     const { removed, overBudget } = screened;
     if (removed.length === 0) return;
-    const code = overBudget === removed.length ? GodotError.ERR_BUSY : GodotError.ERR_INVALID_DATA;
+    const [code, limit] = overBudget === removed.length ? [GodotError.ERR_BUSY, 'maxRemoteCandidates'] : [GodotError.ERR_INVALID_DATA, 'candidateAddresses'];
     const reasons = [...new Set(removed)];
     const more = reasons.length > 3 ? `; and ${reasons.length - 3} other reasons` : '';
     this.recorder.add({
       kind: 'stack_error',
-      method: 'set_remote_description',
+      method: `limit.${limit}`,
       code,
       codeName: errorName(code),
       reason: `${removed.length} of the remote ${sdpType}'s ${removed.length + screened.taken.length} candidates were removed before the stack saw them: ${reasons.slice(0, 3).join('; ')}${more}`,
