@@ -123,12 +123,26 @@ describe('remote candidates on a real connection', () => {
     await until(() => sink.requests > 0, 10_000, 'STUN at the control socket');
     await sleep(300);
     expect(target.requests).toBe(0);
-    const removed = end.pc.get_records().filter((record) => record.kind === 'stack_error' && record.method === 'set_remote_description');
+    const removed = end.pc.get_records().filter((record) => record.kind === 'stack_error');
     expect(removed).toHaveLength(1);
-    expect(removed[0]).toMatchObject({ code: GodotError.ERR_INVALID_DATA, reason: expect.stringMatching(/^10 of the remote offer's 74 candidates were removed/) });
+    expect(removed[0]).toMatchObject({ method: 'limit.candidateAddresses', code: GodotError.ERR_INVALID_DATA, reason: expect.stringMatching(/^10 of the remote offer's 74 candidates were removed/) });
     end.remote.send({ type: 'trickle', candidates: [control(999, sink.port)] });
     await until(() => refusals.length > 0, 5000, 'the refusal');
     expect(refusals).toMatchObject([{ method: 'add_ice_candidate', code: GodotError.ERR_BUSY }]);
+  });
+
+  it("removes a remote offer's candidates past the cap that held ones filled, with one ERR_BUSY record", async () => {
+    const sink = await StunSink.open();
+    const held = Array.from({ length: 64 }, (_, i) => control(i + 1, sink.port));
+    const embed = Array.from({ length: 3 }, (_, i) => control(100 + i, sink.port));
+    const end = ends.open(HostileRemote.start('candidate-remote', [JSON.stringify({ isolated: true, embed, offerAfterTrickle: true })]));
+    const refusals = refusalsOf(end);
+    end.remote.send({ type: 'trickle', candidates: held });
+    await until(() => end.pc.get_gathering_state() !== WebRTCPeerConnection.GATHERING_STATE_NEW, 10_000, 'the offer answered');
+    expect(refusals).toEqual([]);
+    expect(end.pc.get_records().filter((record) => record.kind === 'stack_error')).toMatchObject([
+      { method: 'limit.maxRemoteCandidates', code: GodotError.ERR_BUSY, reason: expect.stringMatching(/^3 of the remote offer's 3 candidates were removed/) },
+    ]);
   });
 
   it('takes an offer whose candidates are all refused, and connects on the candidates that trickle', async () => {
@@ -136,7 +150,7 @@ describe('remote candidates on a real connection', () => {
     let channel: WebRTCDataChannel | null = null;
     end.pc.data_channel_received.connect((received) => (channel = received));
     await until(() => channel?.get_ready_state() === WebRTCDataChannel.STATE_OPEN, 10_000, 'the remote channel open');
-    expect(end.pc.get_records().filter((record) => record.kind === 'stack_error')).toMatchObject([{ method: 'set_remote_description', reason: expect.stringMatching(/^2 of the remote offer's 2 candidates/) }]);
+    expect(end.pc.get_records().filter((record) => record.kind === 'stack_error')).toMatchObject([{ method: 'limit.candidateAddresses', reason: expect.stringMatching(/^2 of the remote offer's 2 candidates/) }]);
   });
 
   it('holds at most maxRemoteCandidates before the offer: 30 000 trickled first cost the event loop little', async () => {
