@@ -90,6 +90,34 @@ describe('closing', () => {
   });
 });
 
+describe('closed channels leave their connection', () => {
+  it('a channel closed on either side leaves get_data_channels() on both, and its packets stay readable', async () => {
+    const { p1, p2, ch1, ch2 } = await connectedPair();
+    expect(ch1.put_packet(encode('last'))).toBe(GodotError.OK);
+    await pollUntil([p1, p2], () => ch2.get_available_packet_count() === 1);
+    ch1.close();
+    await pollUntil([p1, p2], () => ch1.get_ready_state() === ChannelState.STATE_CLOSED && ch2.get_ready_state() === ChannelState.STATE_CLOSED);
+    expect(p1.get_data_channels()).toEqual([]);
+    expect(p2.get_data_channels()).toEqual([]);
+    expect(p2.get_queued_bytes()).toBe(ch2.get_queued_bytes());
+    expect(ch2.get_packet()).toEqual(encode('last'));
+    expect(p2.get_queued_bytes()).toBe(0);
+    expect(p1.get_connection_state()).toBe(ConnectionState.STATE_CONNECTED);
+  });
+
+  it("a closed negotiated channel's id is free again", async () => {
+    const pc = peer();
+    const first = pc.create_data_channel('first', { negotiated: true, id: 1 })!;
+    expect(pc.create_data_channel('again', { negotiated: true, id: 1 })).toBeNull();
+    first.close();
+    await pollUntil([pc], () => first.get_ready_state() === ChannelState.STATE_CLOSED);
+    expect(pc.get_data_channels()).toEqual([]);
+    const second = pc.create_data_channel('second', { negotiated: true, id: 1 });
+    expect(second?.get_ready_state()).toBe(ChannelState.STATE_CONNECTING);
+    expect(pc.get_data_channels()).toEqual([second]);
+  });
+});
+
 describe('candidates before the remote description', () => {
   // libdatachannel's own order, in which an offerer's candidates can reach the answerer before its offer.
   it('are held and applied in order once the description lands, and the pair connects', () => withExtension(stackOrderExtension, async () => {
