@@ -9,7 +9,8 @@ import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GodotError, WebRTCDataChannel, WebRTCPeerConnection, type ConnectionRecord } from '../../src/index.js';
 import '../support/loopback.js';
-import { HostileRemote, longestStall, until, useLibraryEnds, type LibraryEnd } from './support/remote.js';
+import { HostileRemote, longestStall, until, type LibraryEnd } from './support/remote.js';
+import { useLibraryEnds } from './support/ends.js';
 
 const ends = useLibraryEnds();
 

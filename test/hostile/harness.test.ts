@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { WebRTCDataChannel, WebRTCPeerConnection } from '../../src/index.js';
 import '../support/loopback.js';
-import { HostileRemote, until, useLibraryEnds } from './support/remote.js';
+import { HostileRemote, until } from './support/remote.js';
+import { useLibraryEnds } from './support/ends.js';
 
 const ends = useLibraryEnds();
 

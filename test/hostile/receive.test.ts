@@ -8,7 +8,8 @@ import { GodotError, WebRTCDataChannel, WebRTCPeerConnection, type ConnectionRec
 import { DEFAULT_LIMITS } from '../../src/limits.js';
 import { nativeLifetimes } from '../../src/adapters/node-datachannel.js';
 import '../support/loopback.js';
-import { HostileRemote, until, useLibraryEnds, type LibraryEnd } from './support/remote.js';
+import { HostileRemote, until, type LibraryEnd } from './support/remote.js';
+import { useLibraryEnds } from './support/ends.js';
 
 const ends = useLibraryEnds();
 const MiB = 1024 * 1024;

@@ -6,7 +6,8 @@ import { Recorder } from '../../src/records/recorder.js';
 import { cutText } from '../../src/records/cut.js';
 import { DEFAULT_LIMITS } from '../../src/limits.js';
 import { peer } from '../support/loopback.js';
-import { HostileRemote, longestStall, until, useLibraryEnds } from './support/remote.js';
+import { HostileRemote, longestStall, until } from './support/remote.js';
+import { useLibraryEnds } from './support/ends.js';
 
 /** Texts a remote can put into a record that made the old redactor rescan to the end from every match. */
 const WORST_CASES: Record<string, string> = {

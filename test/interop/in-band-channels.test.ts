@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { WebRTCDataChannel, WebRTCPeerConnection } from '../../src/index.js';
 import '../support/loopback.js';
-import { HostileRemote, type LibraryEnd, until, useLibraryEnds } from '../hostile/support/remote.js';
+import { HostileRemote, type LibraryEnd, until } from '../hostile/support/remote.js';
+import { useLibraryEnds } from '../hostile/support/ends.js';
 
 /** Each stack, its fixture, and how this end answers its offer (setup-order.ts): passive only to stacks whose stream ids follow their DTLS role. */
 const STACKS = [

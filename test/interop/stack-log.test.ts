@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { WebRTCPeerConnection, observeRecords, type ConnectionRecord } from '../../src/index.js';
 import { parseStreamReset, recordStreamResets } from '../../src/adapters/stack-log.js';
 import '../support/loopback.js';
-import { HostileRemote, until, useLibraryEnds } from '../hostile/support/remote.js';
+import { HostileRemote, until } from '../hostile/support/remote.js';
+import { useLibraryEnds } from '../hostile/support/ends.js';
 
 const ends = useLibraryEnds();
 const stop = recordStreamResets();

@@ -5,7 +5,6 @@
  * both ways, and whatever else its attack says (`{ type: 'sent', ... }`, `{ type: 'error', ... }`).
  * Everything it binds and sends stays on 127.0.0.1.
  */
-import { afterEach } from 'vitest';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -152,20 +151,3 @@ export async function longestStall<T>(body: () => Promise<T>): Promise<{ result:
   }
 }
 
-/** Library ends made by `open()` in a test are stopped, and their remotes killed, after it. */
-export function useLibraryEnds(): { open(remote: HostileRemote, options?: ConstructorParameters<typeof LibraryEnd>[1]): LibraryEnd } {
-  const ends: LibraryEnd[] = [];
-  afterEach(() => {
-    for (const end of ends.splice(0)) {
-      end.stop();
-      end.remote.stop();
-    }
-  });
-  return {
-    open(remote, options) {
-      const end = new LibraryEnd(remote, options);
-      ends.push(end);
-      return end;
-    },
-  };
-}
