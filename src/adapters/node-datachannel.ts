@@ -374,7 +374,25 @@ class NodeDataChannelChannel implements DataChannelExtension {
     // A received channel is open when it is handed over. One the remote closed before the callbacks
     // above were set never reports: libdatachannel drops its stored calls with its callbacks when it
     // closes (DataChannel::close), so its wrapper would stay connecting, and referenced, forever.
-    if (incoming && !safe(() => dc.isOpen(), true)) this.closedByStack();
+    if (incoming && !safe(() => dc.isOpen(), true)) {
+      this.closedByStack();
+      this.dropCallbacks();
+    }
+  }
+
+  /**
+   * node-datachannel's thread-safe functions hold the callbacks, and through them this wrapper and
+   * the native channel, until its onClosed (never, here): no-op ones take their place (about 2 KiB of
+   * heap per channel otherwise, 56 MB after 30 000 quick open/close cycles).
+   */
+  private dropCallbacks(): void {
+    const dc = this.dc;
+    safe(() => {
+      dc.onOpen(doNothing);
+      dc.onClosed(doNothing);
+      dc.onError(doNothing);
+      dc.onMessage(doNothing);
+    }, undefined);
   }
 
   private closedByStack(): void {
@@ -466,6 +484,8 @@ class NodeDataChannelChannel implements DataChannelExtension {
 }
 
 const AMPLIFIED_TAIL = Buffer.alloc(1024);
+/** Module-level, so that it closes over no channel. */
+const doNothing = () => {};
 
 /**
  * libdatachannel 0.24.5 (SctpTransport::processData) resizes its partial-message buffer to the
