@@ -10,27 +10,8 @@
  * Prints one JSON line: RSS before and at its peak (sampled every 5 ms), the heap at the end, how
  * the connection ended, what arrived, and how long the attack took.
  */
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { WebRTCPeerConnection, WebRTCDataChannel, createNodeDataChannelExtension } from '../src/index.js';
-
-// test/hostile/support/remote.ts imports vitest, so this process wires the fixture itself.
-type Message = { type: string; [key: string]: any };
-const messages: Message[] = [];
-function startFixture(name: string, args: string[]) {
-  const tsx = new URL('../node_modules/.bin/tsx', import.meta.url).pathname;
-  const child = spawn(tsx, [new URL(`../test/hostile/fixtures/${name}.ts`, import.meta.url).pathname, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
-  createInterface({ input: child.stdout }).on('line', (line) => messages.push(JSON.parse(line) as Message));
-  return { send: (message: Message) => child.stdin.write(`${JSON.stringify(message)}\n`), stop: () => child.kill('SIGKILL') };
-}
-async function until(done: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-const next = (type: string, timeoutMs: number, from = 0) => until(() => messages.slice(from).some((m) => m.type === type), timeoutMs);
+import { HostileRemote, LibraryEnd, until } from '../test/hostile/support/remote.js';
 
 const [attack = 'ppid', size = '65536', guard = 'on', read = 'none', countText = '2000'] = process.argv.slice(2);
 const count = Number(countText);
@@ -39,28 +20,11 @@ const MiB = 1024 * 1024;
 const off = { maxQueuedBytes: 2 ** 50, maxQueuedPackets: 2 ** 50, maxAmplifiedMessages: 2 ** 50 };
 const limits = guard === 'off' ? off : guard === 'budget' ? { maxAmplifiedMessages: 2 ** 50 } : {};
 
-const remote = startFixture(attack === 'ppid' ? 'ppid-sender' : 'flood', attack === 'ppid' ? [] : [attack]);
-const pc = new WebRTCPeerConnection({ limits });
-pc.session_description_created.connect((type, sdp) => {
-  pc.set_local_description(type, sdp);
-  remote.send({ type, sdp });
-});
-pc.ice_candidate_created.connect((mid, _index, candidate) => remote.send({ type: 'candidate', mid, candidate }));
-let channel: WebRTCDataChannel | null = null;
-pc.data_channel_received.connect((c) => (channel = c));
-if (attack === 'ppid') {
-  channel = pc.create_data_channel('ppid');
-  pc.create_offer();
-}
-let seen = 0;
-const polling = setInterval(() => {
-  for (; seen < messages.length; seen++) {
-    const message = messages[seen]!;
-    if (message.type === 'offer' || message.type === 'answer') pc.set_remote_description(message.type, message.sdp);
-    else if (message.type === 'candidate') pc.add_ice_candidate(message.mid, 0, message.candidate);
-  }
-  pc.poll();
-}, 2);
+const remote = HostileRemote.start(attack === 'ppid' ? 'ppid-sender' : 'flood', attack === 'ppid' ? [] : [attack]);
+const end = new LibraryEnd(remote, { offer: attack === 'ppid', channel: 'ppid', limits });
+const pc = end.pc;
+let channel: WebRTCDataChannel | null = attack === 'ppid' ? pc.get_data_channels()[0]! : null;
+pc.data_channel_received.connect((c) => (channel ??= c));
 let received = 0;
 let receivedBytes = 0;
 const drain = setInterval(() => {
@@ -70,15 +34,15 @@ const drain = setInterval(() => {
     received++;
   }
 }, 2);
-await next('open', 15_000);
-await until(() => channel?.get_ready_state() === WebRTCDataChannel.STATE_OPEN, 5000);
+await remote.next('open', 15_000);
+await until(() => channel?.get_ready_state() === WebRTCDataChannel.STATE_OPEN, 5000, 'the channel open');
 global.gc?.();
 const rssBefore = process.memoryUsage().rss;
 let rssPeak = rssBefore;
 const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 5);
 const started = performance.now();
 remote.send(attack === 'ppid' ? { type: 'pairs', count } : { type: 'flood', count });
-await next('sent', 120_000, messages.length);
+await remote.next('sent', 120_000, remote.messages.length);
 // What is in flight lands, or the connection has closed.
 let last = -1;
 await until(() => {
@@ -111,6 +75,6 @@ console.log(
     ms: Math.round(ms),
   }),
 );
-clearInterval(polling);
+end.stop();
 remote.stop();
 process.exit(0);

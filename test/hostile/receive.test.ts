@@ -168,8 +168,10 @@ describe('channels (issue 9 points 7 and 8)', () => {
     // Every native channel was released as it closed, those closed before they were handed over too,
     // and nothing holds their wrappers any more (node-datachannel's callbacks held most of them).
     expect(nativeLifetimes.live.channels).toBeLessThanOrEqual(1);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    collect();
+    for (let round = 0; round < 3; round++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      collect();
+    }
     expect(wrappers.filter((wrapper) => wrapper.deref() !== undefined).length).toBeLessThanOrEqual(1);
   }, 150_000);
 
