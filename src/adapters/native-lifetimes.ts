@@ -1,3 +1,5 @@
+import type { DataChannel } from 'node-datachannel';
+
 /**
  * Keeps every native object alive until the stack says it has closed: a node-datachannel
  * channel collected before its `onClosed` makes a later `cleanup()` (ours or a user's) crash
@@ -21,6 +23,25 @@ export class NativeLifetimes {
 
   channelClosed(dc: object): void {
     this.channels.delete(dc);
+  }
+
+  /**
+   * Closes a channel natively, unless a stack thread is already closing it. node-datachannel's
+   * `close()` drops the channel's libdatachannel object, whose destructor resets its callbacks
+   * (`rtc::Channel::~Channel`); a close that a stack thread began first (the remote reset the
+   * stream, or closed its connection) then finds no closed callback when it gets to it: `onClosed`
+   * never comes and the channel's thread-safe function holds the event loop for ever (1 run in 5
+   * of 60 pairs never exited). `opened`: its `onOpen` has come; libdatachannel never unsets
+   * "open", so an opened channel that no longer reads open is closing, and its `onClosed` is on
+   * its way.
+   */
+  closeChannel(dc: DataChannel, opened: boolean): void {
+    try {
+      if (opened && !dc.isOpen()) return;
+      dc.close();
+    } catch (error) {
+      console.error('webrtc-statecharts: closing a native channel threw', error);
+    }
   }
 
   get live(): { connections: number; channels: number } {

@@ -445,7 +445,7 @@ class NodeDataChannelChannel implements DataChannelExtension {
   close(): void {
     if (this.gone) return;
     this.gone = true;
-    safe(() => this.dc.close(), undefined);
+    nativeLifetimes.closeChannel(this.dc, this.opened);
   }
 
   attach(handlers: ChannelHandlers): void {
