@@ -100,7 +100,8 @@ describe('the inspector server', () => {
     expect(started.clients()).toBe(1);
 
     const { p1 } = await connectedPair();
-    const update = await page.next((m) => m.type === 'update' && m.connections.some((view) => view.id === p1.id && view.states.connection === 'connected'));
+    // The stack may report the channel open just after the connection connected: wait for the update that has both.
+    const update = await page.next((m) => m.type === 'update' && m.connections.some((view) => view.id === p1.id && view.states.connection === 'connected' && view.channels['chat#1'] === 'open'));
     const view = (update as Extract<InspectorMessage, { type: 'update' }>).connections.find((v) => v.id === p1.id)!;
     expect(view.channels).toEqual({ 'chat#1': 'open' });
     expect(view.last.connection).toMatchObject({ from: 'connecting', to: 'connected', event: 'stack.connection_state(connected)' });
