@@ -183,6 +183,7 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
     });
     pc.onLocalCandidate((candidate, mid) => deliver({ type: 'stack.local_candidate', mid: String(mid ?? ''), candidate: String(candidate) }));
     pc.onDataChannel((dc) => {
+      nativeLifetimes.channelOpened(dc, pc);
       const channel = new NodeDataChannelChannel(dc, this.localMaxMessageSize, true);
       deliver({ type: 'stack.data_channel', channel });
     });
@@ -273,6 +274,7 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
         ...(options.maxRetransmits >= 0 ? { maxRetransmits: options.maxRetransmits } : {}),
         ...(options.maxPacketLifeTime >= 0 ? { maxPacketLifeTime: options.maxPacketLifeTime } : {}),
       });
+      nativeLifetimes.channelOpened(dc, this.pc);
       return OK(new NodeDataChannelChannel(dc, this.localMaxMessageSize, false));
     } catch (error) {
       return fail(GodotError.FAILED, `the stack could not create the channel: ${messageOf(error)}`);
@@ -282,6 +284,7 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    nativeLifetimes.connectionClosing(this.pc);
     try {
       this.pc.close();
     } catch (error) {
@@ -343,7 +346,6 @@ class NodeDataChannelChannel implements DataChannelExtension {
     private readonly localMaxMessageSize: number,
     incoming: boolean,
   ) {
-    nativeLifetimes.channelOpened(dc);
     this.id();
     this.label = safe(() => dc.getLabel(), '');
     this.protocol = safe(() => dc.getProtocol(), '');
