@@ -26,7 +26,7 @@ export const REFUSALS: readonly RefusalRow[] = [
   { id: 'create_data_channel.bad-arguments', method: 'create_data_channel', when: 'label not a String; options not a Dictionary; an unknown option; an option of the wrong type; `id` outside 0–1023; `negotiated` without `id` or `id` without `negotiated`; both `maxRetransmits` and `maxPacketLifeTime`', code: GodotError.ERR_INVALID_PARAMETER, returns: 'null' },
   { id: 'create_data_channel.after-negotiation', method: 'create_data_channel', when: 'not STATE_NEW: after `create_offer` or `set_remote_description`', code: GodotError.ERR_UNAVAILABLE, returns: 'null' },
   { id: 'create_data_channel.closed', method: 'create_data_channel', when: 'after `close()`', code: GodotError.ERR_UNAVAILABLE, returns: 'null' },
-  { id: 'create_data_channel.id-taken', method: 'create_data_channel', when: 'a negotiated channel with this `id` already exists on the connection', code: GodotError.ERR_ALREADY_EXISTS, returns: 'null' },
+  { id: 'create_data_channel.id-taken', method: 'create_data_channel', when: 'a negotiated channel with this `id` already exists on the connection, or existed: a closed one keeps its id (libdatachannel keeps its stream until the remote resets it, and a new channel on it never opens)', code: GodotError.ERR_ALREADY_EXISTS, returns: 'null' },
   { id: 'create_offer.no-channel', method: 'create_offer', when: 'no data channel was created', code: GodotError.ERR_UNAVAILABLE },
   { id: 'create_offer.twice', method: 'create_offer', when: 'an offer was already created or received (not STATE_NEW)', code: GodotError.ERR_UNAVAILABLE },
   { id: 'create_offer.closed', method: 'create_offer', when: 'after `close()`', code: GodotError.ERR_UNAVAILABLE },

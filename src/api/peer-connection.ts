@@ -152,7 +152,7 @@ export class WebRTCPeerConnection {
     if (this.refusal('create_data_channel', { type: 'create_data_channel' }) !== null) return null;
     const { label: name, options: channelOptions } = parsed.value;
     if (channelOptions.negotiated && this.negotiatedIds.has(channelOptions.id)) {
-      this.refuse('create_data_channel', GodotError.ERR_ALREADY_EXISTS, 'arguments', `a negotiated channel with id ${channelOptions.id} already exists on this connection`);
+      this.refuse('create_data_channel', GodotError.ERR_ALREADY_EXISTS, 'arguments', `a negotiated channel with id ${channelOptions.id} already exists on this connection (a closed one keeps its id: the stack keeps its stream until the remote resets it)`);
       return null;
     }
     const created = this.stack!.createDataChannel(name, channelOptions);
@@ -403,10 +403,8 @@ export class WebRTCPeerConnection {
       budget: this.budget!,
       recordTextLength: this.limits.recordTextLength,
       ...(this.inspect ? { inspect: this.inspect } : {}),
-      closed: (closed) => {
-        // A channel of a stack initialize() has replaced is no longer listed, nor is its id.
-        if (this.channels.delete(closed) && description.negotiated) this.negotiatedIds.delete(description.id!);
-      },
+      // Its negotiated id stays taken: libdatachannel keeps a closed channel's stream until the remote resets it, and a new channel on that id never opens.
+      closed: (closed) => this.channels.delete(closed),
     });
     // A remote's channel can close before it is handed over (the remote closed it at once): never listed.
     if (channel.get_ready_state() !== WebRTCDataChannel.STATE_CLOSED) this.channels.add(channel);
