@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GodotError, WebRTCPeerConnection, type ConnectionRecord } from '../src/index.js';
 import type { PeerConnectionOptions } from '../src/api/peer-connection.js';
 import { formatTimeline, startAudit, verifyTrail, type Audit } from '../src/audit/index.js';
-import { connectedPair, encode, peer, pollUntil, wire } from './support/loopback.js';
+import { connectedPair, encode, peer, pollUntil, wire, wireAnswerThrough } from './support/loopback.js';
 import { wrongFingerprint } from './model/support/rig.js';
 import { scratchDir } from './audit/support.js';
 import { HostileRemote, LibraryEnd, until } from './hostile/support/remote.js';
@@ -90,16 +90,7 @@ describe('get_close_info(): why the connection closed', () => {
     const answerer = peer();
     offerer.create_data_channel('x', { negotiated: true, id: 1 });
     answerer.create_data_channel('x', { negotiated: true, id: 1 });
-    offerer.session_description_created.connect((type, sdp) => {
-      offerer.set_local_description(type, sdp);
-      answerer.set_remote_description(type, sdp);
-    });
-    answerer.session_description_created.connect((type, sdp) => {
-      answerer.set_local_description(type, sdp);
-      offerer.set_remote_description(type, wrongFingerprint(sdp));
-    });
-    offerer.ice_candidate_created.connect((media, index, name) => answerer.add_ice_candidate(media, index, name));
-    answerer.ice_candidate_created.connect((media, index, name) => offerer.add_ice_candidate(media, index, name));
+    wireAnswerThrough(offerer, answerer, wrongFingerprint);
     expect(offerer.create_offer()).toBe(GodotError.OK);
     await pollUntil([offerer, answerer], () => closed(offerer), 10_000);
     expect(offerer.get_close_info()).toMatchObject({ by: 'remote', last_state: WebRTCPeerConnection.STATE_FAILED, last_state_name: 'failed' });

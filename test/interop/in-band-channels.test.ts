@@ -41,42 +41,67 @@ async function pingPong(end: LibraryEnd, channel: WebRTCDataChannel, label: stri
   await until(() => end.remote.messages.some((m) => m.type === 'message' && m.label === label && m.data === `ping ${label}`), 5000, `the remote's ping on ${label}`);
 }
 
+/**
+ * Runs `body` on a new pair, again (at most `attempts` times) only when the remote itself reports
+ * the failure of libdatachannel 0.24.5's early fingerprint check: an offerer of that stack
+ * answered passive can meet it on a busy CPU (rare: README, Setup order). Any other failure fails
+ * at once, and says what both ends reported.
+ */
+async function onFreshPairs(open: () => LibraryEnd, body: (end: LibraryEnd) => Promise<void>, attempts = 3): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const end = open();
+    try {
+      return await body(end);
+    } catch (error) {
+      const said = end.remote.messages.filter((message) => message.type !== 'candidate');
+      const knownFault = said.some((message) => (message.type === 'state' && message.state === 'failed') || (message.type === 'error' && /without ICE transport/.test(String(message.message))));
+      if (knownFault && attempt < attempts) continue;
+      const problems = end.pc.get_records().filter((record) => record.kind !== 'transition' || record.machine === 'connection');
+      throw new Error(`${(error as Error).message} (attempt ${attempt})\nthe remote said ${JSON.stringify(said).slice(0, 2000)}\nthe library recorded ${JSON.stringify(problems).slice(0, 2000)}`);
+    }
+  }
+}
+
 /** Every stack error and anomaly the connection recorded. */
 function stackErrors(pc: WebRTCPeerConnection) {
   return pc.get_records().filter((record) => record.kind === 'stack_error' || record.kind === 'stack_anomaly');
 }
 
 describe.each(STACKS)('in-band channels with %s', (_name, fixture, args, answerSetup) => {
-  it('it offers with a channel and we answer with one: each arrives at the other end; bytes cross on both', async () => {
-    const end = start(fixture, args);
-    const channels = received(end.pc);
-    const answers: string[] = [];
-    end.pc.session_description_created.connect((type, sdp) => type === 'answer' && answers.push(sdp));
-    // Godot's rule: a connection makes its channels before it negotiates.
-    const ours = end.pc.create_data_channel('from-library')!;
-    await until(() => channels.length > 0, 10_000, 'the remote channel received');
-    expect(channels[0]!.get_label()).toBe('from-remote');
-    await pingPong(end, channels[0]!, 'from-remote');
-    await end.remote.next('channel');
-    expect(end.remote.messages).toContainEqual(expect.objectContaining({ type: 'channel', label: 'from-library' }));
-    await pingPong(end, ours, 'from-library');
-    expect(answers[0]).toMatch(new RegExp(`^a=setup:${answerSetup}\\r?$`, 'm'));
-    expect(stackErrors(end.pc)).toEqual([]);
-  });
+  it('it offers with a channel and we answer with one: each arrives at the other end; bytes cross on both', () =>
+    onFreshPairs(() => start(fixture, args), async (end) => {
+      const channels = received(end.pc);
+      const answers: string[] = [];
+      end.pc.session_description_created.connect((type, sdp) => type === 'answer' && answers.push(sdp));
+      // Godot's rule: a connection makes its channels before it negotiates.
+      const ours = end.pc.create_data_channel('from-library')!;
+      await until(() => channels.length > 0, 10_000, 'the remote channel received');
+      expect(channels[0]!.get_label()).toBe('from-remote');
+      await pingPong(end, channels[0]!, 'from-remote');
+      await end.remote.next('channel');
+      expect(end.remote.messages).toContainEqual(expect.objectContaining({ type: 'channel', label: 'from-library' }));
+      await pingPong(end, ours, 'from-library');
+      expect(answers[0]).toMatch(new RegExp(`^a=setup:${answerSetup}\\r?$`, 'm'));
+      expect(stackErrors(end.pc)).toEqual([]);
+    }),
+    60_000,
+  );
 
-  it('we offer with a channel and it answers: ours arrives, then its channel reaches us; bytes cross on both', async () => {
-    const end = start(fixture, args, true);
-    const channels = received(end.pc);
-    const ours = end.pc.create_data_channel('from-library')!;
-    end.pc.create_offer();
-    await end.remote.next('channel', 10_000);
-    expect(end.remote.messages).toContainEqual(expect.objectContaining({ type: 'channel', label: 'from-library' }));
-    await pingPong(end, ours, 'from-library');
+  it('we offer with a channel and it answers: ours arrives, then its channel reaches us; bytes cross on both', () =>
+    onFreshPairs(() => start(fixture, args, true), async (end) => {
+      const channels = received(end.pc);
+      const ours = end.pc.create_data_channel('from-library')!;
+      end.pc.create_offer();
+      await end.remote.next('channel', 10_000);
+      expect(end.remote.messages).toContainEqual(expect.objectContaining({ type: 'channel', label: 'from-library' }));
+      await pingPong(end, ours, 'from-library');
 
-    end.remote.send({ type: 'open-channel', label: 'from-remote' });
-    await until(() => channels.length > 0, 5000, 'the remote channel received');
-    expect(channels[0]!.get_label()).toBe('from-remote');
-    await pingPong(end, channels[0]!, 'from-remote');
-    expect(stackErrors(end.pc)).toEqual([]);
-  });
+      end.remote.send({ type: 'open-channel', label: 'from-remote' });
+      await until(() => channels.length > 0, 5000, 'the remote channel received');
+      expect(channels[0]!.get_label()).toBe('from-remote');
+      await pingPong(end, channels[0]!, 'from-remote');
+      expect(stackErrors(end.pc)).toEqual([]);
+    }),
+    60_000,
+  );
 });

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { GodotError, WebRTCDataChannel, WebRTCPeerConnection } from '../../src/index.js';
 import { createScriptedStack } from '../../src/testing/index.js';
-import { loopbackExtension, peer, pollUntil } from '../support/loopback.js';
+import { loopbackExtension, peer, pollUntil, wireAnswerThrough } from '../support/loopback.js';
 import { wrongFingerprint } from './support/rig.js';
 
 describe('a connection the stack closes closes its channels', () => {
@@ -17,16 +17,7 @@ describe('a connection the stack closes closes its channels', () => {
     const answerer = peer();
     const inBand = offerer.create_data_channel('never-opened')!;
     answerer.create_data_channel('x', { negotiated: true, id: 9 });
-    offerer.session_description_created.connect((type, sdp) => {
-      offerer.set_local_description(type, sdp);
-      answerer.set_remote_description(type, sdp);
-    });
-    answerer.session_description_created.connect((type, sdp) => {
-      answerer.set_local_description(type, sdp);
-      offerer.set_remote_description(type, wrongFingerprint(sdp));
-    });
-    offerer.ice_candidate_created.connect((media, index, name) => answerer.add_ice_candidate(media, index, name));
-    answerer.ice_candidate_created.connect((media, index, name) => offerer.add_ice_candidate(media, index, name));
+    wireAnswerThrough(offerer, answerer, wrongFingerprint);
     expect(offerer.create_offer()).toBe(GodotError.OK);
     await pollUntil([offerer, answerer], () => offerer.get_connection_state() === WebRTCPeerConnection.STATE_CLOSED, 10_000);
     expect(inBand.get_ready_state()).toBe(WebRTCDataChannel.STATE_CLOSED);

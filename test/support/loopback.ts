@@ -52,6 +52,23 @@ export function wire(a: WebRTCPeerConnection, b: WebRTCPeerConnection): void {
   }
 }
 
+/**
+ * Wired as the docs wire two connections, except that the offerer gets the answer through
+ * `answerToOfferer`: with a wrong DTLS fingerprint there, its connection fails, then closes.
+ */
+export function wireAnswerThrough(offerer: WebRTCPeerConnection, answerer: WebRTCPeerConnection, answerToOfferer: (sdp: string) => string): void {
+  offerer.session_description_created.connect((type, sdp) => {
+    offerer.set_local_description(type, sdp);
+    answerer.set_remote_description(type, sdp);
+  });
+  answerer.session_description_created.connect((type, sdp) => {
+    answerer.set_local_description(type, sdp);
+    offerer.set_remote_description(type, answerToOfferer(sdp));
+  });
+  offerer.ice_candidate_created.connect((media, index, name) => answerer.add_ice_candidate(media, index, name));
+  answerer.ice_candidate_created.connect((media, index, name) => offerer.add_ice_candidate(media, index, name));
+}
+
 /** Polls the connections every few ms until `done()` holds; rejects after `timeoutMs`. */
 export function pollUntil(peers: WebRTCPeerConnection[], done: () => boolean, timeoutMs = 5000): Promise<void> {
   return new Promise((resolve, reject) => {
