@@ -102,3 +102,6 @@ function streamOf(dc: DataChannel): number {
     return NO_STREAM;
   }
 }
+
+/** The node-datachannel adapter's one registry of native objects. */
+export const nativeLifetimes = new NativeLifetimes();

@@ -89,7 +89,7 @@ export class WebRTCPeerConnection {
   private stack: WebRTCPeerConnectionExtension | null = null;
   /** Signals not yet emitted; `held` names the kind a stack may hold (see WebRTCPeerConnectionExtension.signalReady). */
   private queue: Array<{ emit: () => void; held?: HeldSignal }> = [];
-  /** The channels not closed yet: a closed one leaves (so do its negotiated id and its wrapper). */
+  /** The channels not closed yet: a closed one leaves (its negotiated id stays taken, see adopt). */
   private channels = new Set<WebRTCDataChannel>();
   private negotiatedIds = new Set<number>();
   /** What the channels hold unread (a new budget with each stack connection). */
