@@ -8,11 +8,11 @@ import { valueOf, type DataChannelExtension, type HeldSignal, type StackEvent, t
 import { Recorder } from '../records/recorder.js';
 import { registerConnection } from '../records/connections.js';
 import type { ConnectionRecord, MachineName } from '../records/record.js';
-import { bad, describe, isInteger } from './arguments.js';
+import { describe, isInteger } from './arguments.js';
 import { parseConfiguration } from './configuration.js';
 import { parseChannelOptions } from './channel-options.js';
-import { checkSdp, mediaIds, normalizeCandidate, sameSdp, screenCandidates, type RemoteCandidate } from './sdp.js';
-import { RemoteCandidateBudget } from './remote-candidates.js';
+import { checkSdp, mediaIds, normalizeCandidate, sameSdp } from './sdp.js';
+import { RemoteCandidateBudget, removalRecord } from './remote-candidates.js';
 import { WebRTCDataChannel, type ChannelDescription } from './data-channel.js';
 import { ReceiveBudget } from './packet-queue.js';
 import { cutText } from '../records/cut.js';
@@ -207,10 +207,14 @@ export class WebRTCPeerConnection {
     const event: SignalingEvent = { type: method, sdpType };
     const refused = this.refusal(method, event);
     if (refused !== null) return refused;
-    const screened = sdpType === 'offer' || sdpType === 'answer' ? this.screenRemoteCandidates(sdp) : null;
+    const screened = sdpType === 'offer' || sdpType === 'answer' ? this.remoteCandidates.screen(sdp, this.limits) : null;
     const applied = this.applyRemote(sdpType, screened?.sdp ?? sdp);
     if (applied.code !== GodotError.OK) return this.refuse(method, applied.code, 'signaling', reasonOf(applied));
-    if (screened !== null) this.tookRemoteCandidates(sdpType, screened);
+    if (screened !== null) {
+      this.remoteCandidates.take(screened.taken);
+      const removed = removalRecord(sdpType, screened);
+      if (removed !== null) this.recorder.add(removed);
+    }
     if (sdpType === 'offer' || sdpType === 'answer') this.remoteMids = mediaIds(sdp);
     this.signaling.send(event);
     const answer = valueOf(applied);
@@ -434,41 +438,6 @@ export class WebRTCPeerConnection {
     this.generatedSdp = sdp;
     this.localMids = mediaIds(sdp);
     this.queue.push({ emit: () => this.session_description_created.emit(type, sdp), ...(type === 'answer' ? { held: 'answer' as const } : {}) });
-  }
-
-  /** A remote description's candidates, through the policy and budget `add_ice_candidate` applies: the refused ones are removed. */
-  private screenRemoteCandidates(sdp: string): { sdp: string; taken: RemoteCandidate[]; removed: string[]; overBudget: number } {
-    const taken: RemoteCandidate[] = [];
-    let overBudget = 0;
-    const screened = screenCandidates(sdp, (line) => {
-      const candidate = normalizeCandidate(line, this.limits.candidateAddresses);
-      if (!candidate.ok) return candidate;
-      const refused = this.remoteCandidates.refusal(candidate.value, this.limits, taken);
-      if (refused !== null) {
-        if (refused.code === GodotError.ERR_BUSY) overBudget += 1;
-        return bad(refused.reason);
-      }
-      taken.push(candidate.value);
-      return candidate;
-    });
-    return { ...screened, taken, overBudget };
-  }
-
-  /** Counts the candidates a remote description brought; those removed from it make one record, named after the limit (as closeForLimit's are). */
-  private tookRemoteCandidates(sdpType: SdpType, screened: ReturnType<WebRTCPeerConnection['screenRemoteCandidates']>): void {
-    this.remoteCandidates.take(screened.taken);
-    const { removed, overBudget } = screened;
-    if (removed.length === 0) return;
-    const [code, limit] = overBudget === removed.length ? [GodotError.ERR_BUSY, 'maxRemoteCandidates'] : [GodotError.ERR_INVALID_DATA, 'candidateAddresses'];
-    const reasons = [...new Set(removed)];
-    const more = reasons.length > 3 ? `; and ${reasons.length - 3} other reasons` : '';
-    this.recorder.add({
-      kind: 'stack_error',
-      method: `limit.${limit}`,
-      code,
-      codeName: errorName(code),
-      reason: `${removed.length} of the remote ${sdpType}'s ${removed.length + screened.taken.length} candidates were removed before the stack saw them: ${reasons.slice(0, 3).join('; ')}${more}`,
-    });
   }
 
   private applyHeldCandidates(): void {
