@@ -47,8 +47,8 @@ export function onStackLog(listener: Listener): () => void {
   return () => listeners.delete(listener);
 }
 
-/** Runs inside node-datachannel's callback: a throw here would abort the process. */
-function dispatch(level: unknown, message: unknown): void {
+/** Runs inside node-datachannel's callback: a throw here would abort the process. @internal Exported for the tests of what listeners do with a line. */
+export function dispatch(level: unknown, message: unknown): void {
   try {
     const line = { level: String(level), message: String(message) };
     for (const listener of listeners) {

@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { WebRTCPeerConnection, observeRecords, type ConnectionRecord } from '../../src/index.js';
-import { parseStreamReset, recordStreamResets } from '../../src/adapters/stack-log.js';
+import { dispatch, parseStreamReset, recordStreamResets } from '../../src/adapters/stack-log.js';
 import '../support/loopback.js';
 import { HostileRemote, until } from '../hostile/support/remote.js';
 import { useLibraryEnds } from '../hostile/support/ends.js';
@@ -22,6 +22,18 @@ describe("libdatachannel's stream resets", () => {
     expect(parseStreamReset(`${at}Got open message on already used stream 3`)).toEqual({ cause: 'in-use', stream: 3 });
     expect(parseStreamReset(`${at}Got unexpected message on stream 65534`)).toEqual({ cause: 'unexpected', stream: 65534 });
     expect(parseStreamReset(`${at}Ignored message on stream 1, DataChannel is destroyed`)).toBe(null);
+  });
+
+  it('a flood of resets makes at most one record a second, each counting the resets it stands for', async () => {
+    const records: ConnectionRecord[] = [];
+    const stopObserving = observeRecords((record) => record.kind === 'stack_error' && record.reason.includes('stream 777 ') && records.push(record));
+    try {
+      for (let i = 0; i < 50; i++) dispatch('Warning', 'rtc::impl::PeerConnection::forwardMessage@495: Got open message violating the odd/even rule on stream 777');
+      await until(() => records.reduce((sum, record) => sum + resetsIn(record), 0) === 50, 3000, 'all 50 resets counted');
+      expect(records.length).toBeLessThanOrEqual(2);
+    } finally {
+      stopObserving();
+    }
   });
 
   it('records, process-wide, the stream a werift offerer opens with the wrong parity, which never arrives', async () => {
@@ -41,3 +53,9 @@ describe("libdatachannel's stream resets", () => {
     }
   });
 });
+
+/** How many resets a record stands for: itself and the ones it says came since the last. */
+function resetsIn(record: ConnectionRecord): number {
+  const more = record.kind === 'stack_error' ? /\(and (\d+) more resets/.exec(record.reason) : null;
+  return 1 + Number(more?.[1] ?? 0);
+}
