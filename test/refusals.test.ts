@@ -327,13 +327,30 @@ describe('add_ice_candidate', () => {
     expectRefused('add_ice_candidate.bad-arguments', pc, () => pc.add_ice_candidate(media, index, name));
   });
 
-  it.each([['garbage'], ['candidate:'], ['a=end-of-candidates'], ['candidate:1 1 UDP x 127.0.0.1 1 typ host'], ['x'.repeat(5000)]])(
+  it.each([['garbage'], ['candidate:'], ['end-of-candidates:'], ['candidate:1 1 UDP x 127.0.0.1 1 typ host'], ['x'.repeat(5000)]])(
     'refuses %j: ERR_INVALID_DATA',
     (name) => {
       const pc = peer();
       expectRefused('add_ice_candidate.bad-candidate', pc, () => pc.add_ice_candidate('0', 0, name));
     },
   );
+
+  it('quotes the name the caller passed, not the "candidate:" form made of it', () => {
+    const pc = peer();
+    expect(pc.add_ice_candidate('0', 0, 'garbage')).toBe(GodotError.ERR_INVALID_DATA);
+    const reason = (pc.get_records().at(-1) as { reason: string }).reason;
+    expect(reason.startsWith('"garbage" is not an ICE candidate line')).toBe(true);
+  });
+
+  it.each([[''], ['  '], ['end-of-candidates'], ['a=end-of-candidates']])('takes the end of candidates %j: OK, and changes nothing', (name) => {
+    const pc = peer();
+    const before = pc.get_records().length;
+    expect(pc.add_ice_candidate('0', 0, name)).toBe(GodotError.OK);
+    expect(pc.get_records().length).toBe(before);
+    expect(pc.get_machine_states()).toEqual(peer().get_machine_states());
+    pc.close();
+    expectRefused('add_ice_candidate.closed', pc, () => pc.add_ice_candidate('0', 0, name));
+  });
 
   it('accepts a candidate with or without "a=" and "candidate:"', () => {
     const pc = peer();

@@ -11,7 +11,7 @@ import type { ConnectionRecord, MachineName } from '../records/record.js';
 import { describe, isInteger } from './arguments.js';
 import { parseConfiguration } from './configuration.js';
 import { parseChannelOptions } from './channel-options.js';
-import { checkSdp, mediaIds, normalizeCandidate, sameSdp } from './sdp.js';
+import { checkSdp, isEndOfCandidates, mediaIds, normalizeCandidate, sameSdp } from './sdp.js';
 import { RemoteCandidateBudget, removalRecord } from './remote-candidates.js';
 import { WebRTCDataChannel, type ChannelDescription } from './data-channel.js';
 import { ReceiveBudget } from './packet-queue.js';
@@ -235,6 +235,7 @@ export class WebRTCPeerConnection {
       : typeof name !== 'string' ? `name must be a String, not ${describe(name)}`
       : null;
     if (badArgument !== null) return this.refuse(method, GodotError.ERR_INVALID_PARAMETER, 'arguments', badArgument);
+    if (isEndOfCandidates(name as string)) return this.refusal(method, { type: method }) ?? GodotError.OK; // taken, changes nothing
     const candidate = normalizeCandidate(name as string, this.limits.candidateAddresses);
     if (!candidate.ok) return this.refuse(method, GodotError.ERR_INVALID_DATA, 'arguments', candidate.reason);
     const refused = this.refusal(method, { type: method });

@@ -59,6 +59,16 @@ export interface RemoteCandidate {
 }
 
 /**
+ * A browser's end of candidates: `RTCIceCandidate.candidate` is `''` (and `null` in
+ * `onicecandidate` is sent as `''`), or the SDP attribute `a=end-of-candidates`. Taken by
+ * `add_ice_candidate` and given to no stack: libdatachannel needs none to connect.
+ */
+export function isEndOfCandidates(name: string): boolean {
+  const line = name.trim();
+  return line === '' || line === 'end-of-candidates' || line === 'a=end-of-candidates';
+}
+
+/**
  * Godot accepts a candidate line with or without `a=` and `candidate:`; this gives the
  * `candidate:...` form (RFC 8839 §5.1) with its address canonical, or the reason it does not
  * parse or names an address `policy` does not take.
@@ -69,7 +79,8 @@ export function normalizeCandidate(name: string, policy: Limits['candidateAddres
   if (!line.startsWith('candidate:')) line = `candidate:${line}`;
   if (line.length > 1024) return bad('the candidate is longer than 1024 characters');
   if (!CANDIDATE.test(line)) {
-    return bad(`${JSON.stringify(line.slice(0, 60))} is not an ICE candidate line (candidate:foundation component transport priority address port typ type ...)`);
+    // Quotes what the caller passed, not the `candidate:` form made of it.
+    return bad(`${JSON.stringify(name.slice(0, 60))} is not an ICE candidate line (candidate:foundation component transport priority address port typ type ..., with or without \`a=\` and \`candidate:\`)`);
   }
   const fields = line.split(' ');
   const address = parseCandidateAddress(fields[4]!);
