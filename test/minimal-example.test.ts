@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ChannelState, ConnectionState, GatheringState, SignalingState, WebRTCPeerConnection } from '../src/index.js';
 import { decode, encode, peer, pollUntil, problems, stackOrderExtension, wire, withExtension } from './support/loopback.js';
@@ -62,4 +64,21 @@ describe("the docs' minimal example", () => {
     expect(seen.length).toBeGreaterThan(1);
     expect(seen.slice(1).every((s) => s === 'candidate')).toBe(true);
   }));
+
+  it("README's first example (## Use), run as written, prints both messages and exits by itself", () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const example = /## Use\n\n```ts\n([\s\S]*?)\n```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    // The one change: the package name becomes this checkout's source.
+    const source = example!.replace("from 'webrtc-statecharts'", `from ${JSON.stringify(new URL('../src/index.ts', import.meta.url).pathname)}`);
+    const dir = new URL('./artifacts/', import.meta.url).pathname;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}readme-use.ts`, source);
+    const run = spawnSync('npx', ['--no-install', 'tsx', `${dir}readme-use.ts`], { encoding: 'utf8', timeout: 15_000 });
+    expect(run.error, 'it exits within 15 s').toBeUndefined();
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Hi from P1');
+    expect(run.stdout).toContain('Hi from P2');
+    expect(run.stdout).toContain("codeName: 'ERR_UNAVAILABLE'");
+  }, 30_000);
 });
