@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ChannelState, ConnectionState, GatheringState, SignalingState, WebRTCPeerConnection } from '../src/index.js';
 import { decode, encode, peer, pollUntil, problems, stackOrderExtension, wire, withExtension } from './support/loopback.js';
@@ -71,10 +73,10 @@ describe("the docs' minimal example", () => {
     expect(example).toBeDefined();
     // The one change: the package name becomes this checkout's source.
     const source = example!.replace("from 'webrtc-statecharts'", `from ${JSON.stringify(new URL('../src/index.ts', import.meta.url).pathname)}`);
-    const dir = new URL('./artifacts/', import.meta.url).pathname;
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(`${dir}readme-use.ts`, source);
-    const run = spawnSync('npx', ['--no-install', 'tsx', `${dir}readme-use.ts`], { encoding: 'utf8', timeout: 15_000 });
+    // Outside the project: tsc type-checks every file under test/.
+    const file = join(mkdtempSync(join(tmpdir(), 'readme-use-')), 'example.ts');
+    writeFileSync(file, source);
+    const run = spawnSync('npx', ['--no-install', 'tsx', file], { encoding: 'utf8', timeout: 15_000 });
     expect(run.error, 'it exits within 15 s').toBeUndefined();
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain('Hi from P1');
