@@ -32,8 +32,9 @@ export type {
 } from './adapters/extension.js';
 export { nodeDataChannelExtension, createNodeDataChannelExtension, type NodeDataChannelOptions } from './adapters/node-datachannel.js';
 export { SETUP_ORDERS, DEFAULT_HOLD_MS, OFFERER_FIRST_ATTRIBUTE, type SetupOrder } from './adapters/setup-order.js';
-export type { ChannelOptions } from './api/channel-options.js';
-export type { PeerConfiguration, IceServerConfig } from './api/configuration.js';
+export type { ChannelOptions, ChannelInit } from './api/channel-options.js';
+export type { PeerConfiguration, IceServerConfig, Configuration, IceServerInit } from './api/configuration.js';
+export type { SdpType } from './machines/events.js';
 export * as machines from './machines/index.js';
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export type { CloseInfo } from './api/state-values.js';

@@ -1,5 +1,19 @@
 import { bad, describe, isInteger, isPlainObject, ok, type Check } from './arguments.js';
 
+/**
+ * `create_data_channel`'s options as a caller writes them: Godot's options Dictionary, every key
+ * optional. `id` is for negotiated channels only, and at most one of `maxRetransmits` and
+ * `maxPacketLifeTime` (ms) may be set; the call checks both at run time and refuses otherwise.
+ */
+export interface ChannelInit {
+  negotiated?: boolean;
+  id?: number;
+  ordered?: boolean;
+  maxRetransmits?: number;
+  maxPacketLifeTime?: number;
+  protocol?: string;
+}
+
 /** `create_data_channel`'s options, checked. Unset numbers are -1, as Godot's getters report them. */
 export interface ChannelOptions {
   negotiated: boolean;

@@ -1,7 +1,21 @@
 import { bad, describe, isPlainObject, ok, type Check } from './arguments.js';
 import { redactText } from '../records/redact.js';
 
-/** One ICE server, as `initialize` takes it: a URL and, for TURN, the optional credentials. */
+/** One entry of `initialize`'s `iceServers`, as a caller writes it (the W3C RTCIceServer's shape, as Godot takes it). */
+export interface IceServerInit {
+  /** `stun:`, `stuns:`, `turn:` or `turns:` URLs; `?transport=udp|tcp` for TURN. */
+  urls: string | readonly string[];
+  /** Needed, with `credential`, by a TURN server. */
+  username?: string;
+  credential?: string;
+}
+
+/** `initialize`'s configuration Dictionary, as a caller writes it. */
+export interface Configuration {
+  iceServers?: readonly IceServerInit[];
+}
+
+/** One ICE server, checked: what `initialize` hands the stack, one per URL, with its credentials for TURN. */
 export interface IceServerConfig {
   url: string;
   scheme: 'stun' | 'stuns' | 'turn' | 'turns';

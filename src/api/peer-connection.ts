@@ -9,8 +9,8 @@ import { Recorder } from '../records/recorder.js';
 import { registerConnection } from '../records/connections.js';
 import type { ConnectionRecord, MachineName } from '../records/record.js';
 import { describe, isInteger } from './arguments.js';
-import { parseConfiguration } from './configuration.js';
-import { parseChannelOptions } from './channel-options.js';
+import { parseConfiguration, type Configuration } from './configuration.js';
+import { parseChannelOptions, type ChannelInit } from './channel-options.js';
 import { checkSdp, isEndOfCandidates, mediaIds, normalizeCandidate, sameSdp } from './sdp.js';
 import { RemoteCandidateBudget, removalRecord } from './remote-candidates.js';
 import { WebRTCDataChannel, type ChannelDescription } from './data-channel.js';
@@ -71,7 +71,7 @@ export class WebRTCPeerConnection {
   }
 
   // Godot's three signals, emitted only by poll().
-  readonly session_description_created = new Signal<[type: string, sdp: string]>('session_description_created');
+  readonly session_description_created = new Signal<[type: 'offer' | 'answer', sdp: string]>('session_description_created');
   readonly ice_candidate_created = new Signal<[media: string, index: number, name: string]>('ice_candidate_created');
   readonly data_channel_received = new Signal<[channel: WebRTCDataChannel]>('data_channel_received');
   /** Not Godot: emitted at once, inside the refused call, after it has changed nothing. */
@@ -120,7 +120,7 @@ export class WebRTCPeerConnection {
   // ---- Godot methods
 
   /** (Re)creates the stack connection and goes back to STATE_NEW; a bad configuration changes nothing. */
-  initialize(configuration: unknown = {}): GodotError {
+  initialize(configuration: Configuration = {}): GodotError {
     const parsed = parseConfiguration(configuration);
     if (!parsed.ok) return this.refuse('initialize', GodotError.ERR_INVALID_PARAMETER, 'arguments', parsed.reason);
     const factory = resolveExtension(defaultExtension());
@@ -143,7 +143,7 @@ export class WebRTCPeerConnection {
     return GodotError.OK;
   }
 
-  create_data_channel(label: unknown, options: unknown = {}): WebRTCDataChannel | null {
+  create_data_channel(label: string, options: ChannelInit = {}): WebRTCDataChannel | null {
     const parsed = parseChannelOptions(label, options);
     if (!parsed.ok) {
       this.refuse('create_data_channel', GodotError.ERR_INVALID_PARAMETER, 'arguments', parsed.reason);
@@ -176,7 +176,7 @@ export class WebRTCPeerConnection {
   }
 
   /** Sets the description the stack generated (or rolls back the local offer). */
-  set_local_description(type: unknown, sdp: unknown): GodotError {
+  set_local_description(type: SdpType, sdp: string): GodotError {
     const method = 'set_local_description';
     const sdpType = checkSdpType(type);
     if (sdpType === null) return this.refuse(method, GodotError.ERR_INVALID_PARAMETER, 'arguments', `type must be one of ${SDP_TYPES.join(', ')}, not ${describe(type)}`);
@@ -195,7 +195,7 @@ export class WebRTCPeerConnection {
   }
 
   /** Applies the remote peer's description; an offer is answered at once (the answer comes through poll()). */
-  set_remote_description(type: unknown, sdp: unknown): GodotError {
+  set_remote_description(type: SdpType, sdp: string): GodotError {
     const method = 'set_remote_description';
     const sdpType = checkSdpType(type);
     if (sdpType === null) return this.refuse(method, GodotError.ERR_INVALID_PARAMETER, 'arguments', `type must be one of ${SDP_TYPES.join(', ')}, not ${describe(type)}`);
@@ -226,7 +226,7 @@ export class WebRTCPeerConnection {
   }
 
   /** Adds a remote candidate; before a remote description lands it is held, then applied in order. */
-  add_ice_candidate(media: unknown, index: unknown, name: unknown): GodotError {
+  add_ice_candidate(media: string, index: number, name: string): GodotError {
     const method = 'add_ice_candidate';
     const badArgument =
       typeof media !== 'string' ? `media must be a String, not ${describe(media)}`

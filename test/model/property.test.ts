@@ -250,7 +250,7 @@ async function step(pair: Pair, command: Command): Promise<void> {
     switch (command.op) {
       case 'create_data_channel': {
         kind = 'channel';
-        result = pair[command.side].create_data_channel(resolve(command.label), resolve(command.options));
+        result = pair[command.side].create_data_channel(resolve(command.label) as never, resolve(command.options) as never);
         if (result instanceof WebRTCDataChannel) pair.channels.push(result);
         break;
       }
@@ -258,13 +258,13 @@ async function step(pair: Pair, command: Command): Promise<void> {
         result = pair[command.side].create_offer();
         break;
       case 'set_local_description':
-        result = pair[command.side].set_local_description(resolve(command.type), pair.sdp(command.side, command.sdp));
+        result = pair[command.side].set_local_description(resolve(command.type) as never, pair.sdp(command.side, command.sdp) as never);
         break;
       case 'set_remote_description':
-        result = pair[command.side].set_remote_description(resolve(command.type), pair.sdp(command.side, command.sdp));
+        result = pair[command.side].set_remote_description(resolve(command.type) as never, pair.sdp(command.side, command.sdp) as never);
         break;
       case 'add_ice_candidate':
-        result = pair[command.side].add_ice_candidate(resolve(command.media), resolve(command.index), pair.candidate(command.side, command.name));
+        result = pair[command.side].add_ice_candidate(resolve(command.media) as never, resolve(command.index) as never, pair.candidate(command.side, command.name) as never);
         break;
       case 'poll':
         result = pair[command.side].poll();
@@ -274,7 +274,7 @@ async function step(pair: Pair, command: Command): Promise<void> {
         result = pair[command.side].close();
         break;
       case 'initialize':
-        result = pair[command.side].initialize(resolve(command.configuration));
+        result = pair[command.side].initialize(resolve(command.configuration) as never);
         break;
       case 'put_packet':
         if (!channel) return;

@@ -32,8 +32,8 @@ const METHODS: Record<ModelMachineName, Record<string, ((rig: LoopbackRig, event
   signaling: {
     create_data_channel: (rig) => rig.pc.create_data_channel('late', {}),
     create_offer: (rig) => rig.pc.create_offer(),
-    set_local_description: (rig, event) => rig.pc.set_local_description(event.sdpType, rig.offer ?? rig.answer ?? scriptedSdp('offer')),
-    set_remote_description: (rig, event) => rig.pc.set_remote_description(event.sdpType, event.sdpType === 'rollback' ? '' : scriptedSdp(event.sdpType === 'offer' ? 'offer' : 'answer')),
+    set_local_description: (rig, event) => rig.pc.set_local_description(event.sdpType as never, rig.offer ?? rig.answer ?? scriptedSdp('offer')),
+    set_remote_description: (rig, event) => rig.pc.set_remote_description(event.sdpType as never, event.sdpType === 'rollback' ? '' : scriptedSdp(event.sdpType === 'offer' ? 'offer' : 'answer')),
     add_ice_candidate: (rig) => rig.pc.add_ice_candidate('0', 0, scriptedCandidate()),
     // close belongs to the connection machine; initialize is allowed in every state.
     close: null,

@@ -118,8 +118,8 @@ export class LibraryEnd {
     const messages = this.remote.messages;
     for (; this.seen < messages.length; this.seen++) {
       const message = messages[this.seen]!;
-      if (message.type === 'offer' || message.type === 'answer') this.pc.set_remote_description(message.type, message.sdp);
-      else if (message.type === 'candidate') this.pc.add_ice_candidate(message.mid, 0, message.candidate);
+      if (message.type === 'offer' || message.type === 'answer') this.pc.set_remote_description(message.type, message.sdp as never);
+      else if (message.type === 'candidate') this.pc.add_ice_candidate(message.mid as never, 0, message.candidate as never);
     }
     this.pc.poll();
   }

@@ -251,9 +251,9 @@ function callApi(rig: Rig, machine: ModelMachineName, event: { type: string; sdp
     case 'create_offer':
       return pc.create_offer();
     case 'set_local_description':
-      return pc.set_local_description(event.sdpType, sdp);
+      return pc.set_local_description(event.sdpType as never, sdp as never);
     case 'set_remote_description':
-      return pc.set_remote_description(event.sdpType, sdp);
+      return pc.set_remote_description(event.sdpType as never, sdp as never);
     case 'add_ice_candidate':
       return pc.add_ice_candidate(...rig.candidate());
     case 'close':
