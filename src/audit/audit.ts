@@ -12,13 +12,22 @@ export interface AuditOptions extends JsonlSinkOptions {
   connections?: (connection: string) => boolean;
   /** Told once when the file cannot be written (the trail then stops writing to it); the default prints to stderr. */
   onError?: (error: unknown) => void;
+  /**
+   * How long `stop()` waits at most for the stack's last reports (default 1000 ms): a channel
+   * closed by `close()` gets its `stack.closed` from libdatachannel a moment later.
+   */
+  settleMs?: number;
 }
 
 export interface Audit {
   /** The file sink, when a file was given. */
   readonly sink: JsonlSink | null;
-  /** Stops observing and closes the file. */
-  stop(): void;
+  /**
+   * Stops observing and closes the file: at once when no channel the trail saw closing still
+   * waits for the stack's report of it (`stack.closed`, a moment after `close()`), otherwise
+   * once the last of them came, or after `settleMs`. The promise resolves then; it never rejects.
+   */
+  stop(): Promise<void>;
 }
 
 /**
@@ -33,8 +42,9 @@ export interface Audit {
  * ```ts
  * const audit = startAudit({ file: 'trail.jsonl' });
  * const pc = new WebRTCPeerConnection();
- * // ... later: npx webrtc-statecharts audit trail.jsonl
- * audit.stop();
+ * // ... pc.close(); then:
+ * await audit.stop(); // with the stack's last reports of the closes
+ * // npx webrtc-statecharts audit trail.jsonl
  * ```
  */
 export function startAudit(options: AuditOptions): Audit {
@@ -42,8 +52,16 @@ export function startAudit(options: AuditOptions): Audit {
   const redact = options.redact ?? redactRecord;
   const onError = options.onError ?? ((error: unknown) => console.error(`webrtc-statecharts: the audit file ${options.file} cannot be written; the trail stops`, error));
   let failed = false;
+  // Channels whose machine closed before the stack reported the close: `stack.closed` is on its way.
+  const awaitingStack = new Set<string>();
+  let settled: (() => void) | null = null;
   const stopObserving = observeRecords((record) => {
     if (options.connections && !options.connections(record.connection)) return;
+    if (record.kind === 'transition' && record.machine === 'dataChannel') {
+      const key = `${record.connection} ${record.channel ?? ''}`;
+      if (record.event === 'stack.closed') awaitingStack.delete(key);
+      else if (record.to === 'closed' && record.from !== 'closed') awaitingStack.add(key);
+    }
     if (sink && !failed) {
       try {
         sink.write(record);
@@ -59,12 +77,34 @@ export function startAudit(options: AuditOptions): Audit {
         console.error('webrtc-statecharts: an audit callback threw', error);
       }
     }
+    // Outside the stack's callback: the trail ends once this record is written.
+    if (settled && awaitingStack.size === 0) queueMicrotask(settled);
   });
+  let stopping: Promise<void> | null = null;
+  const finish = () => {
+    stopObserving();
+    sink?.close();
+  };
   return {
     sink,
     stop() {
-      stopObserving();
-      sink?.close();
+      if (stopping) return stopping;
+      if (awaitingStack.size === 0) {
+        finish();
+        stopping = Promise.resolve();
+        return stopping;
+      }
+      stopping = new Promise<void>((resolve) => {
+        const timer = setTimeout(() => settled?.(), options.settleMs ?? 1000);
+        settled = () => {
+          if (!settled) return;
+          settled = null;
+          clearTimeout(timer);
+          finish();
+          resolve();
+        };
+      });
+      return stopping;
     },
   };
 }
