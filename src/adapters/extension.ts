@@ -23,7 +23,9 @@ export type StackEvent =
   | { type: 'stack.connection_state'; state: NativeConnectionState }
   | { type: 'stack.gathering_state'; state: NativeGatheringState }
   | { type: 'stack.signaling_state'; state: string }
-  | { type: 'stack.data_channel'; channel: DataChannelExtension };
+  | { type: 'stack.data_channel'; channel: DataChannelExtension }
+  /** A signal the stack held (`signalReady` said no) may be emitted now: never a machine event. */
+  | { type: 'stack.signals_released' };
 
 export type StackEventSink = (event: StackEvent) => void;
 
@@ -47,6 +49,32 @@ export interface WebRTCPeerConnectionExtension {
    * `poll()` stops at the first held signal, and the signals queued after it wait behind it.
    */
   signalReady?(kind: HeldSignal): boolean;
+  /**
+   * Optional: what the stack counts of this connection (see `StackStats`); null once it is closed
+   * or when it cannot tell. Called only from user code, never inside a stack callback.
+   */
+  stats?(): StackStats | null;
+}
+
+/** One end of the selected candidate pair, as the stack describes it. */
+export interface CandidateEndpoint {
+  /** `host`, `srflx`, `prflx` or `relay`. */
+  type: string;
+  address: string;
+  port: number;
+  /** `udp` or `tcp`. */
+  transport: string;
+  /** The candidate line, as `candidate:...`. */
+  candidate: string;
+}
+
+/** What the stack counts of one connection: its transport's bytes (all channels, SCTP and DTLS overhead included), the round trip and the pair ICE selected. */
+export interface StackStats {
+  bytesSent: number;
+  bytesReceived: number;
+  /** SCTP's smoothed round-trip time, ms; null before it has one. */
+  rttMs: number | null;
+  selectedPair: { local: CandidateEndpoint; remote: CandidateEndpoint } | null;
 }
 
 /** The signals a stack may hold: `session_description_created` of an answer, and `ice_candidate_created`. */
@@ -56,7 +84,9 @@ export type ChannelEvent =
   | { type: 'stack.open' }
   | { type: 'stack.closed' }
   | { type: 'stack.error'; message: string }
-  | { type: 'stack.suspect_message'; suspicion: MessageSuspicion; bytes: number };
+  | { type: 'stack.suspect_message'; suspicion: MessageSuspicion; bytes: number }
+  /** The buffered amount fell to the threshold last set with `setBufferedAmountLowThreshold`: never a machine event. */
+  | { type: 'stack.buffered_amount_low' };
 
 /**
  * What a received message, delivered just before this event, may hide (see the adapter):
@@ -82,6 +112,8 @@ export interface DataChannelExtension {
   /** Sends one message: bytes as a binary message, a string as a string message. */
   send(data: Uint8Array | string): StackResult;
   bufferedAmount(): number;
+  /** `stack.buffered_amount_low` is reported each time the buffered amount falls to `bytes` or below. */
+  setBufferedAmountLowThreshold(bytes: number): void;
   /** The largest message the remote end accepts. */
   maxMessageSize(): number;
   close(): void;

@@ -39,6 +39,9 @@ export class NodeDataChannelChannel implements DataChannelExtension {
     });
     dc.onClosed(() => this.closedByStack());
     dc.onError((message) => this.event({ type: 'stack.error', message: String(message) }));
+    dc.onBufferedAmountLow(() => {
+      if (!this.gone) this.event({ type: 'stack.buffered_amount_low' });
+    });
     dc.onMessage((message) => {
       // Closed by us (the application, or a limit): what is still in flight is not taken.
       if (this.gone) return;
@@ -77,6 +80,7 @@ export class NodeDataChannelChannel implements DataChannelExtension {
       dc.onClosed(doNothing);
       dc.onError(doNothing);
       dc.onMessage(doNothing);
+      dc.onBufferedAmountLow(doNothing);
     }, undefined);
   }
 
@@ -113,6 +117,10 @@ export class NodeDataChannelChannel implements DataChannelExtension {
 
   bufferedAmount(): number {
     return this.gone ? 0 : safe(() => this.dc.bufferedAmount(), 0);
+  }
+
+  setBufferedAmountLowThreshold(bytes: number): void {
+    if (!this.gone) safe(() => this.dc.setBufferedAmountLowThreshold(bytes), undefined);
   }
 
   /**

@@ -136,7 +136,7 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
   private answerPassive: boolean | null = null;
   /** ICE has connected (or given up): nothing is held any more. */
   private iceSettled = false;
-  private readonly holds = { answer: new SignalHold(), candidate: new SignalHold() };
+  private readonly holds: Record<HeldSignal, SignalHold>;
 
   constructor(
     private readonly pc: PeerConnection,
@@ -152,6 +152,8 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
         console.error('webrtc-statecharts: a stack event handler threw', error);
       }
     };
+    const released = () => deliver({ type: 'stack.signals_released' });
+    this.holds = { answer: new SignalHold(released), candidate: new SignalHold(released) };
     // Registered first and always: the connection holds the event loop until this reports closed.
     pc.onStateChange((state) => {
       // Which connections a stream reset in libdatachannel's log can come from (stack-log.ts).

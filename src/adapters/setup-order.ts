@@ -123,11 +123,16 @@ export function asActiveOffer(offer: string): string {
 
 /**
  * One hold of a kind of signal: `waiting` until it is armed with a deadline, then until
- * `release()` (ICE connected, closed) or the deadline.
+ * `release()` (ICE connected, closed) or the deadline. `released` is called once each time a held
+ * signal may go (from the deadline's timer, or from `release()`): the connection's event
+ * dispatch, which has no poll loop to look again, emits it then.
  */
 export class SignalHold {
   /** 0: not held; Infinity: held until armed; else performance.now() deadline. */
   private until = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly released: () => void = () => {}) {}
 
   hold(): void {
     this.until = Infinity;
@@ -135,15 +140,34 @@ export class SignalHold {
 
   /** From now on the hold lasts at most `ms`. */
   arm(ms: number): void {
-    if (this.until !== 0) this.until = Math.min(this.until, performance.now() + ms);
+    if (this.until === 0) return;
+    const until = Math.min(this.until, performance.now() + ms);
+    if (until === this.until) return;
+    this.until = until;
+    this.clearTimer();
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.held) return;
+      this.released();
+    }, Math.max(0, Math.ceil(until - performance.now())));
+    this.timer.unref();
   }
 
   release(): void {
+    const wasHeld = this.until !== 0;
     this.until = 0;
+    this.clearTimer();
+    if (wasHeld) this.released();
   }
 
   get held(): boolean {
     if (this.until !== 0 && performance.now() >= this.until) this.until = 0;
     return this.until !== 0;
+  }
+
+  private clearTimer(): void {
+    if (this.timer === null) return;
+    clearTimeout(this.timer);
+    this.timer = null;
   }
 }

@@ -132,8 +132,9 @@ function steppingOf(machine: AnyStateMachine): Stepping {
   return stepping;
 }
 
-/** `set_remote_description(offer)`, `stack.connection_state(connected)`, `limit_exceeded(maxQueuedPackets)`, `close`. */
+/** `set_remote_description(offer)`, `stack.connection_state(connected)`, `limit_exceeded(maxQueuedPackets)`, `timed_out(setup)`, `close`. */
 export function describeEvent(event: { type: string }): string {
-  const argument = (event as { sdpType?: string }).sdpType ?? (event as { state?: string }).state ?? (event as { limit?: string }).limit;
+  const argument =
+    (event as { sdpType?: string }).sdpType ?? (event as { state?: string }).state ?? (event as { limit?: string }).limit ?? (event as { timeout?: string }).timeout;
   return argument === undefined ? event.type : `${event.type}(${argument})`;
 }

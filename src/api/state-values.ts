@@ -37,15 +37,17 @@ export const CHANNEL_VALUES: Record<DataChannelStateName, ChannelState> = {
 };
 
 /**
- * Not Godot: why a connection closed, as `get_close_info()` gives it. `by` is `local` (the app
+ * Not Godot: why a connection ended, as `get_close_info()` gives it. `by` is `local` (the app
  * called close()), `remote` (the stack reported closed: the remote end closed, or the connection
- * failed) or `limit` (the remote went past `limit`, src/limits.ts); `last_state` is the
+ * failed), `limit` (the remote went past `limit`, src/limits.ts) or `timeout` (the library failed
+ * it: `timeout` is `setup` or `keepalive`; the state is then STATE_FAILED); `last_state` is the
  * ConnectionState it was in before (`last_state_name` its name); `monotonic` when it closed (ms,
  * as records say).
  */
 export interface CloseInfo {
   by: ClosedBy;
   limit: string | null;
+  timeout: 'setup' | 'keepalive' | null;
   last_state: ConnectionState;
   last_state_name: ConnectionStateName;
   monotonic: number;
@@ -54,5 +56,5 @@ export interface CloseInfo {
 /** The connection machine's record of its close, in Godot's values; null while it is not closed. */
 export function closeInfoOf(cause: CloseCause | null, monotonic: number | null): CloseInfo | null {
   if (cause === null || monotonic === null) return null;
-  return { by: cause.by, limit: cause.limit, last_state: CONNECTION_VALUES[cause.from], last_state_name: cause.from, monotonic };
+  return { by: cause.by, limit: cause.limit, timeout: cause.timeout, last_state: CONNECTION_VALUES[cause.from], last_state_name: cause.from, monotonic };
 }

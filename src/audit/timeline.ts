@@ -46,6 +46,8 @@ function closedBy(cause: NonNullable<ConnectionLife['closed']>): string {
       return 'by the remote end (the stack reported closed)';
     case 'limit':
       return `for a limit: the remote went past ${cause.limit}`;
+    case 'timeout':
+      return cause.timeout === 'setup' ? 'failed by the setup timeout: not connected in time' : 'failed by the keepalive: the remote end fell silent';
   }
 }
 

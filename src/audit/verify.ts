@@ -128,6 +128,9 @@ export function eventFromRecord(text: string): AnyMachineEvent | string {
     case 'limit_exceeded':
       if (argument === undefined || argument === '') return `${type} needs the limit's name: ${JSON.stringify(text)}`;
       return { type, limit: argument };
+    case 'timed_out':
+      if (argument !== 'setup' && argument !== 'keepalive') return `${type} needs setup or keepalive: ${JSON.stringify(text)}`;
+      return { type, timeout: argument };
     case 'stack.error':
       return { type, message: argument ?? '' };
     default:

@@ -31,7 +31,14 @@ export type SignalingEvent =
   | { type: 'set_remote_description'; sdpType: SdpType }
   | { type: 'add_ice_candidate' };
 
-export type ConnectionEvent = LifecycleEvent | StackConnectionStateEvent | LimitExceededEvent;
+/**
+ * The connection did not get where it should in time, named by `timeout`: `setup` (not connected
+ * within the setup timeout of its first offer), `keepalive` (the remote end fell silent; see
+ * keepalive.ts). The library fails the connection and shuts its stack down.
+ */
+export type TimedOutEvent = { type: 'timed_out'; timeout: 'setup' | 'keepalive' };
+
+export type ConnectionEvent = LifecycleEvent | StackConnectionStateEvent | LimitExceededEvent | TimedOutEvent;
 
 export type GatheringEvent =
   | { type: 'initialize' }

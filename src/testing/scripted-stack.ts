@@ -265,6 +265,8 @@ export class ScriptedChannel implements DataChannelExtension {
     return 0;
   }
 
+  setBufferedAmountLowThreshold(): void {}
+
   maxMessageSize(): number {
     return this.maxSize;
   }

@@ -203,9 +203,9 @@ describe('who closed, replayed', () => {
     const result = verifyTrail(records);
     expect(result.problems).toEqual([]);
     expect(result.connections.map((life) => life.closed)).toEqual([
-      { by: 'local', limit: null, from: 'new' },
-      { by: 'remote', limit: null, from: 'failed' },
-      { by: 'limit', limit: 'maxChannels', from: 'new' },
+      { by: 'local', limit: null, timeout: null, from: 'new' },
+      { by: 'remote', limit: null, timeout: null, from: 'failed' },
+      { by: 'limit', limit: 'maxChannels', timeout: null, from: 'new' },
     ]);
     // The signaling machine takes the stack's report of closed only: not another state.
     const forged = verifyTrail([...records.slice(1, 3), { ...records[4]!, seq: 3, event: 'stack.connection_state(failed)' }] as ConnectionRecord[]);

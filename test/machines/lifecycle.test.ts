@@ -40,9 +40,9 @@ describe('the connection machine', () => {
 
   it('keeps who closed it and the state before, from every state, until initialize', () => {
     const ends = [
-      [{ type: 'close' }, { by: 'local', limit: null }],
-      [report('closed'), { by: 'remote', limit: null }],
-      [{ type: 'limit_exceeded', limit: 'maxQueuedBytes' }, { by: 'limit', limit: 'maxQueuedBytes' }],
+      [{ type: 'close' }, { by: 'local', limit: null, timeout: null }],
+      [report('closed'), { by: 'remote', limit: null, timeout: null }],
+      [{ type: 'limit_exceeded', limit: 'maxQueuedBytes' }, { by: 'limit', limit: 'maxQueuedBytes', timeout: null }],
     ] as const;
     const paths: Record<string, NativeConnectionState[]> = { new: [], connecting: ['connecting'], connected: ['connecting', 'connected'], disconnected: ['connecting', 'connected', 'disconnected'], failed: ['connecting', 'failed'] };
     for (const [from, path] of Object.entries(paths)) {
@@ -56,6 +56,21 @@ describe('the connection machine', () => {
         actor.send({ type: 'initialize' });
         expect(actor.getSnapshot().context.closed).toBeNull();
       }
+    }
+  });
+
+  it('fails on a timeout from every state but failed and closed, and keeps that cause through a later close', () => {
+    const paths: Record<string, NativeConnectionState[]> = { new: [], connecting: ['connecting'], connected: ['connecting', 'connected'], disconnected: ['connecting', 'connected', 'disconnected'] };
+    for (const [from, path] of Object.entries(paths)) {
+      const actor = createActor(connectionMachine).start();
+      for (const state of path) actor.send(report(state));
+      actor.send({ type: 'timed_out', timeout: 'setup' });
+      expect(actor.getSnapshot().value, from).toBe('failed');
+      expect(actor.getSnapshot().context.closed).toEqual({ by: 'timeout', limit: null, timeout: 'setup', from });
+      expect(actor.getSnapshot().can({ type: 'timed_out', timeout: 'keepalive' })).toBe(false);
+      actor.send({ type: 'close' });
+      expect(actor.getSnapshot().value).toBe('closed');
+      expect(actor.getSnapshot().context.closed).toEqual({ by: 'timeout', limit: null, timeout: 'setup', from });
     }
   });
 

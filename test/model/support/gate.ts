@@ -182,6 +182,9 @@ export class GatedChannel implements DataChannelExtension {
   bufferedAmount(): number {
     return this.inner.bufferedAmount();
   }
+  setBufferedAmountLowThreshold(bytes: number): void {
+    this.inner.setBufferedAmountLowThreshold(bytes);
+  }
   maxMessageSize(): number {
     return this.inner.maxMessageSize();
   }
