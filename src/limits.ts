@@ -45,6 +45,14 @@ export interface Limits {
   /** What one queued packet is counted as beyond its payload: the memory it costs even when empty. */
   packetOverheadBytes: number;
 
+  /**
+   * Bytes a channel may hold buffered for sending (its `get_buffered_amount()`) together with the
+   * packet being sent: past it `put_packet` is ERR_BUSY, with a record, and nothing is sent; wait
+   * for `buffered_amount_low` or `await channel.drained()`. A remote that reads slowly makes the
+   * sender buffer without bound otherwise.
+   */
+  maxBufferedBytes: number;
+
   /** Data channels open at once on a connection, created or received; a remote's channel past it is closed at once, with a record. */
   maxChannels: number;
   /** The longest label, and the longest protocol, a remote's in-band channel may have, in UTF-8 bytes; a longer one is closed at once, with a record. */
@@ -68,6 +76,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxQueuedPackets: 16_384,
   maxQueuedBytes: 16 * 1024 * 1024,
   packetOverheadBytes: 512,
+  maxBufferedBytes: 16 * 1024 * 1024,
   maxChannels: 1024,
   maxRemoteLabelBytes: 1024,
   maxAmplifiedMessages: 0,

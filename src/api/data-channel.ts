@@ -8,6 +8,9 @@ import type { Recorder } from '../records/recorder.js';
 import { PacketQueue, type ReceiveBudget } from './packet-queue.js';
 import { describe } from './arguments.js';
 import { cutText } from '../records/cut.js';
+import { Signal } from '../godot/signal.js';
+import { badWaitOptions, waitFor, type WaitOptions } from './waits.js';
+import type { ChannelStats } from './stats.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const EMPTY = new Uint8Array(0);
@@ -29,6 +32,10 @@ export interface ChannelHost {
   readonly budget: ReceiveBudget;
   /** How many characters of the label the channel's name in records keeps. */
   readonly recordTextLength: number;
+  /** `limits.maxBufferedBytes`: what `put_packet` may leave buffered. */
+  readonly maxBufferedBytes: number;
+  /** Queues a signal (or a wake of the promise helpers) to be emitted by the connection's `poll()` or event dispatch. */
+  queue(emit: () => void): void;
   readonly inspect?: Inspector;
   /** The channel has closed: the connection lets it go (called once). */
   closed(channel: WebRTCDataChannel): void;
@@ -46,6 +53,17 @@ export class WebRTCDataChannel {
   static readonly WRITE_MODE_TEXT = WriteMode.WRITE_MODE_TEXT;
   static readonly WRITE_MODE_BINARY = WriteMode.WRITE_MODE_BINARY;
 
+  /**
+   * Not Godot: the channel's state changed (STATE_OPEN, STATE_CLOSING, STATE_CLOSED), emitted by
+   * the connection's `poll()` or its event dispatch, as Godot's signals are.
+   */
+  readonly ready_state_changed = new Signal<[state: ChannelState]>('ready_state_changed');
+  /**
+   * Not Godot: the buffered amount fell to the low threshold (`set_buffered_amount_low_threshold`,
+   * default 0: all sent) from above it; emitted as `ready_state_changed` is.
+   */
+  readonly buffered_amount_low = new Signal<[]>('buffered_amount_low');
+
   /** The channel's lifecycle machine, for inspection. */
   readonly machine: MachineHandle<typeof dataChannelMachine>;
   private readonly received = new PacketQueue();
@@ -59,6 +77,11 @@ export class WebRTCDataChannel {
   private recordNameId = NaN;
   private released = false;
   private cutRecorded = false;
+  private lowThreshold = 0;
+  private readonly counts = { messages_sent: 0, bytes_sent: 0, messages_received: 0, bytes_received: 0 };
+  /** `receive()` calls waiting for a packet, oldest first. */
+  private receivers: Array<(packet: Uint8Array | null, error: GodotError) => void> = [];
+  private wakeQueued = false;
 
   /** @internal Built by WebRTCPeerConnection. */
   constructor(
@@ -69,13 +92,21 @@ export class WebRTCDataChannel {
     this.recorder = host.recorder;
     this.budget = host.budget;
     this.machine = new MachineHandle('dataChannel', dataChannelMachine, host.recorder, () => this.name(), host.inspect);
+    this.machine.onStateChange = (_from, to) => {
+      const state = CHANNEL_VALUES[to as DataChannelStateName];
+      host.queue(() => this.ready_state_changed.emit(state));
+      if (to === 'closed') this.wakeReceivers();
+    };
     const name = () => this.name();
     stack.attach({
       onEvent: (event) => this.onStackEvent(event),
       onMessage: (data, isString) => {
         const cost = data.byteLength + this.budget.limits.packetOverheadBytes;
         this.received.push(data, isString, cost);
+        this.counts.messages_received++;
+        this.counts.bytes_received += data.byteLength;
         this.budget.took(this.received, cost, name);
+        if (this.receivers.length > 0) this.wakeReceivers();
       },
     });
   }
@@ -95,6 +126,10 @@ export class WebRTCDataChannel {
     if (buffer.byteLength > limit) {
       return this.refuseArgument('put_packet', `the packet is ${buffer.byteLength} bytes, more than the ${limit} bytes the remote end accepts`);
     }
+    const buffered = this.stack.bufferedAmount();
+    if (buffered + buffer.byteLength > this.host.maxBufferedBytes) {
+      return this.refuse('put_packet', GodotError.ERR_BUSY, 'dataChannel', `the channel buffers ${buffered} bytes for sending, and ${buffer.byteLength} more would pass maxBufferedBytes (${this.host.maxBufferedBytes}): the remote reads slower than this end sends; wait for buffered_amount_low, or await drained()`);
+    }
     let message: Uint8Array | string = buffer;
     if (text) {
       const decoded = decodeUtf8(buffer);
@@ -105,22 +140,20 @@ export class WebRTCDataChannel {
     }
     const sent = this.stack.send(message);
     if (sent.code !== GodotError.OK) return this.refuse('put_packet', sent.code, 'dataChannel', (sent as { reason: string }).reason);
+    this.counts.messages_sent++;
+    this.counts.bytes_sent += buffer.byteLength;
     return GodotError.OK;
   }
 
   /** The oldest received packet; an empty one (and `get_packet_error()` ERR_UNAVAILABLE) when there is none. */
   get_packet(): Uint8Array {
-    const overhead = this.budget.limits.packetOverheadBytes;
-    const packet = this.received.shift(overhead);
-    if (!packet) {
+    const packet = this.take();
+    if (packet === null) {
       this.packetError = GodotError.ERR_UNAVAILABLE;
       this.refuse('get_packet', GodotError.ERR_UNAVAILABLE, 'dataChannel', 'no packet is available');
       return EMPTY;
     }
-    this.packetError = GodotError.OK;
-    this.lastWasString = packet.isString;
-    this.budget.bytes -= packet.data.byteLength + overhead;
-    return packet.data;
+    return packet;
   }
 
   get_packet_error(): GodotError {
@@ -199,6 +232,115 @@ export class WebRTCDataChannel {
     return this.state === 'open' ? this.stack.bufferedAmount() : 0;
   }
 
+  /** Not Godot: `buffered_amount_low` is emitted each time the buffered amount falls to `bytes` or below (default 0). */
+  set_buffered_amount_low_threshold(bytes: number): GodotError {
+    if (!Number.isSafeInteger(bytes) || bytes < 0) return this.refuseArgument('set_buffered_amount_low_threshold', `bytes must be a whole number of 0 or more, not ${describe(bytes)}`);
+    this.lowThreshold = bytes;
+    this.stack.setBufferedAmountLowThreshold(bytes);
+    return GodotError.OK;
+  }
+
+  get_buffered_amount_low_threshold(): number {
+    return this.lowThreshold;
+  }
+
+  /**
+   * Not Godot: resolves with OK once the channel is STATE_OPEN (at once if it is),
+   * ERR_CONNECTION_ERROR if it closes first, ERR_TIMEOUT after `timeout` ms. It never rejects, and
+   * settles when `ready_state_changed` is emitted (by the connection's `poll()` or event dispatch).
+   */
+  opened(options?: WaitOptions): Promise<GodotError> {
+    const open = (state: ChannelState) => (state === ChannelState.STATE_OPEN ? GodotError.OK : state === ChannelState.STATE_CONNECTING ? undefined : GodotError.ERR_CONNECTION_ERROR);
+    return this.wait('opened', () => open(this.get_ready_state()), [{ signal: this.ready_state_changed, settle: open }], options);
+  }
+
+  /** Not Godot: resolves with OK once the channel is STATE_CLOSED, ERR_TIMEOUT after `timeout` ms (as `opened`). */
+  closed(options?: WaitOptions): Promise<GodotError> {
+    const closed = (state: ChannelState) => (state === ChannelState.STATE_CLOSED ? GodotError.OK : undefined);
+    return this.wait('closed', () => closed(this.get_ready_state()), [{ signal: this.ready_state_changed, settle: closed }], options);
+  }
+
+  /**
+   * Not Godot: resolves with OK once the buffered amount is at or below the low threshold (at once
+   * if it is), ERR_CONNECTION_ERROR if the channel closes first, ERR_TIMEOUT after `timeout` ms.
+   */
+  drained(options?: WaitOptions): Promise<GodotError> {
+    const ended = (state: ChannelState) => (state === ChannelState.STATE_CLOSING || state === ChannelState.STATE_CLOSED ? GodotError.ERR_CONNECTION_ERROR : undefined);
+    return this.wait(
+      'drained',
+      () => (this.get_buffered_amount() <= this.lowThreshold && this.state === 'open' ? GodotError.OK : ended(this.get_ready_state())),
+      [
+        { signal: this.buffered_amount_low, settle: () => (this.get_buffered_amount() <= this.lowThreshold ? GodotError.OK : undefined) },
+        { signal: this.ready_state_changed, settle: ended },
+      ],
+      options,
+    );
+  }
+
+  /**
+   * Not Godot: the next received packet, as `get_packet()` gives it (then `was_string_packet()`
+   * tells its kind), waiting for one if none is queued. Resolves with null, and
+   * `get_packet_error()` ERR_UNAVAILABLE, once the channel is closed and its packets are read, or
+   * ERR_TIMEOUT after `timeout` ms. A packet that arrives while it waits is handed over by the
+   * connection's `poll()` or event dispatch.
+   */
+  receive(options?: WaitOptions): Promise<Uint8Array | null> {
+    const bad = badWaitOptions(options);
+    if (bad !== null) {
+      this.packetError = this.refuseArgument('receive', bad);
+      return Promise.resolve(null);
+    }
+    const now = this.take();
+    if (now !== null) return Promise.resolve(now);
+    if (this.state === 'closed') {
+      this.packetError = GodotError.ERR_UNAVAILABLE;
+      return Promise.resolve(null);
+    }
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const receiver = (packet: Uint8Array | null, error: GodotError) => {
+        if (timer !== undefined) clearTimeout(timer);
+        if (packet === null) this.packetError = error;
+        resolve(packet);
+      };
+      this.receivers.push(receiver);
+      if (options?.timeout !== undefined) {
+        timer = setTimeout(() => {
+          const index = this.receivers.indexOf(receiver);
+          if (index < 0) return;
+          this.receivers.splice(index, 1);
+          receiver(null, GodotError.ERR_TIMEOUT);
+        }, options.timeout);
+      }
+    });
+  }
+
+  /**
+   * Not Godot: the received packets, as `receive()` gives them, until the channel is closed and
+   * every packet is read: `for await (const packet of channel.packets()) ...`.
+   */
+  async *packets(): AsyncGenerator<Uint8Array, void, undefined> {
+    for (;;) {
+      const packet = await this.receive();
+      if (packet === null) return;
+      yield packet;
+    }
+  }
+
+  /** Not Godot: what this channel has carried and holds (src/api/stats.ts). */
+  get_stats(): ChannelStats {
+    return {
+      label: this.description.label,
+      id: this.get_id(),
+      state: this.get_ready_state(),
+      state_name: this.state,
+      ...this.counts,
+      buffered_amount: this.get_buffered_amount(),
+      queued_packets: this.received.length,
+      queued_bytes: this.received.bytes,
+    };
+  }
+
   /** Not Godot: the most a `put_packet` may carry on this channel (the remote's max-message-size). */
   get_max_packet_size(): number {
     return this.stack.maxMessageSize();
@@ -230,11 +372,51 @@ export class WebRTCDataChannel {
     this.releaseIfClosed();
   }
 
+  /** The oldest received packet, counted out of the budget, or null. */
+  private take(): Uint8Array | null {
+    const overhead = this.budget.limits.packetOverheadBytes;
+    const packet = this.received.shift(overhead);
+    if (!packet) return null;
+    this.packetError = GodotError.OK;
+    this.lastWasString = packet.isString;
+    this.budget.bytes -= packet.data.byteLength + overhead;
+    return packet.data;
+  }
+
+  /** Hands queued packets to waiting `receive()` calls, from the connection's poll() or event dispatch (never inside a stack callback). */
+  private wakeReceivers(): void {
+    if (this.wakeQueued) return;
+    this.wakeQueued = true;
+    this.host.queue(() => {
+      this.wakeQueued = false;
+      while (this.receivers.length > 0) {
+        const packet = this.take();
+        if (packet === null) break;
+        this.receivers.shift()!(packet, GodotError.OK);
+      }
+      if (this.state === 'closed' && this.received.length === 0) {
+        const waiting = this.receivers;
+        this.receivers = [];
+        for (const receiver of waiting) receiver(null, GodotError.ERR_UNAVAILABLE);
+      }
+    });
+  }
+
+  private wait(method: string, now: () => GodotError | undefined, watches: Parameters<typeof waitFor>[1], options: WaitOptions | undefined): Promise<GodotError> {
+    const bad = badWaitOptions(options);
+    if (bad !== null) return Promise.resolve(this.refuseArgument(method, bad));
+    return waitFor(now, watches, options);
+  }
+
   private get state(): DataChannelStateName {
     return this.machine.state as DataChannelStateName;
   }
 
   private onStackEvent(event: ChannelEvent): void {
+    if (event.type === 'stack.buffered_amount_low') {
+      this.host.queue(() => this.buffered_amount_low.emit());
+      return;
+    }
     if (event.type === 'stack.suspect_message') {
       this.onSuspectMessage(event.suspicion, event.bytes);
       return;

@@ -34,6 +34,8 @@ export class MachineHandle<M extends AnyStateMachine> {
   readonly actor: Actor<M> | undefined;
   private current: HandleSnapshot<M> | undefined;
   private changed: number | null = null;
+  /** Called after each transition that changes the state, with the state left and the one entered (never inside user code: it only queues). */
+  onStateChange: ((from: string, to: string) => void) | null = null;
   /** The scope the snapshot is stepped through, shared by every handle of this machine (without an actor). */
   private readonly scope: AnyActorScope | undefined;
 
@@ -83,6 +85,7 @@ export class MachineHandle<M extends AnyStateMachine> {
       to: this.state,
       ...(this.channel ? { channel: this.channel() } : {}),
     }).monotonic;
+    if (this.onStateChange !== null && this.state !== from) this.onStateChange(from, this.state);
     return true;
   }
 

@@ -20,6 +20,11 @@ import { MachineHandle, describeEvent, type Inspector } from './machine-handle.j
 import { CONNECTION_VALUES, GATHERING_VALUES, SIGNALING_VALUES, closeInfoOf, type CloseInfo } from './state-values.js';
 import { defaultExtension, resolveExtension, setDefaultExtension, type ExtensionName } from './extension-registry.js';
 import { checkLimits, defaultLimits, setDefaultLimits, type Limits } from '../limits.js';
+import { log } from '../log.js';
+import { DISPATCH_MODES, SignalQueue, type DispatchMode } from './signal-queue.js';
+import { badWaitOptions, waitFor, type WaitOptions } from './waits.js';
+import { DEFAULT_SETUP_TIMEOUT_MS, setupTimeoutReason } from './setup-timeout.js';
+import type { ConnectionStats } from './stats.js';
 
 export interface PeerConnectionOptions {
   /** The connection's name in records; `pc-1`, `pc-2`, ... by default. */
@@ -30,6 +35,18 @@ export interface PeerConnectionOptions {
   recordCapacity?: number;
   /** This connection's bounds on what its remote peer can make it hold or do (src/limits.ts); the defaults for the rest. */
   limits?: Partial<Limits>;
+  /**
+   * `poll` (the default, Godot's): signals are emitted only by `poll()`. `events`: they are also
+   * emitted as soon as the stack reports, from a task scheduled after its callback has returned,
+   * so no poll loop is needed (the promise helpers settle then too).
+   */
+  dispatch?: DispatchMode;
+  /**
+   * Ms from the first offer (created, or taken from the remote) to STATE_CONNECTED; past it the
+   * connection fails (STATE_FAILED, `get_close_info()` says `timeout`) with a record naming what
+   * is missing. Default 30 000; 0: no setup timeout (libjuice then gives up after about 40 s).
+   */
+  setupTimeout?: number;
 }
 
 let nextConnectionNumber = 1;
@@ -66,7 +83,7 @@ export class WebRTCPeerConnection {
   static set_default_limits(limits: Partial<Limits>): GodotError {
     const set = setDefaultLimits(limits);
     if (set.ok) return GodotError.OK;
-    console.error(`webrtc-statecharts: set_default_limits refused: ${set.reason}`);
+    log('error', 'library', `set_default_limits refused: ${set.reason}`);
     return GodotError.ERR_INVALID_PARAMETER;
   }
 
@@ -76,6 +93,15 @@ export class WebRTCPeerConnection {
   readonly data_channel_received = new Signal<[channel: WebRTCDataChannel]>('data_channel_received');
   /** Not Godot: emitted at once, inside the refused call, after it has changed nothing. */
   readonly call_refused = new Signal<[record: ConnectionRecord]>('call_refused');
+  /**
+   * Not Godot: the connection machine changed state (emitted as Godot's signals are, by `poll()` or
+   * the event dispatch), with why it ended once it has (`get_close_info()`'s value then), else null.
+   */
+  readonly connection_state_changed = new Signal<[state: ConnectionState, close_info: CloseInfo | null]>('connection_state_changed');
+  /** Not Godot: the gathering machine changed state. */
+  readonly gathering_state_changed = new Signal<[state: GatheringState]>('gathering_state_changed');
+  /** Not Godot: the signaling machine changed state. */
+  readonly signaling_state_changed = new Signal<[state: SignalingState]>('signaling_state_changed');
 
   readonly id: string;
   /** What this connection lets its remote peer make it hold or do. */
@@ -83,12 +109,21 @@ export class WebRTCPeerConnection {
   readonly signaling: MachineHandle<typeof signalingMachine>;
   readonly connection: MachineHandle<typeof connectionMachine>;
   readonly gathering: MachineHandle<typeof gatheringMachine>;
+  /** How this connection's signals are emitted (see `PeerConnectionOptions.dispatch`). */
+  readonly dispatch: DispatchMode;
+  /** Its setup timeout in ms (0: none). */
+  readonly setupTimeout: number;
 
   private readonly recorder: Recorder;
   private readonly inspect: Inspector | undefined;
   private stack: WebRTCPeerConnectionExtension | null = null;
-  /** Signals not yet emitted; `held` names the kind a stack may hold (see WebRTCPeerConnectionExtension.signalReady). */
-  private queue: Array<{ emit: () => void; held?: HeldSignal }> = [];
+  /** Signals not yet emitted, Godot's and the state changes, in the order they happened. */
+  private readonly queue: SignalQueue;
+  private setupTimer: NodeJS.Timeout | null = null;
+  private localCandidates = 0;
+  private readonly createdAt = performance.now();
+  /** What closed channels carried since the last initialize, for get_stats(). */
+  private closedTotals = { messages_sent: 0, bytes_sent: 0, messages_received: 0, bytes_received: 0 };
   /** The channels not closed yet: a closed one leaves (its negotiated id stays taken, see adopt). */
   private channels = new Set<WebRTCDataChannel>();
   private negotiatedIds = new Set<number>();
@@ -106,14 +141,32 @@ export class WebRTCPeerConnection {
     // A constructor cannot return a code: limits that are not limits fall back to the defaults, and the first record says why.
     this.limits = Object.freeze(limits.ok ? limits.value : { ...defaultLimits() });
     this.inspect = options.inspect;
+    const dispatch = options.dispatch ?? 'poll';
+    const setupTimeout = options.setupTimeout ?? DEFAULT_SETUP_TIMEOUT_MS;
+    const badOption = !DISPATCH_MODES.includes(dispatch) ? `options.dispatch must be ${DISPATCH_MODES.map((mode) => `"${mode}"`).join(' or ')}, not ${describe(dispatch)}; "poll" is used`
+      : !Number.isSafeInteger(setupTimeout) || setupTimeout < 0 || setupTimeout > 2 ** 31 - 1 ? `options.setupTimeout must be a whole number of ms from 0 to 2147483647, not ${describe(setupTimeout)}; ${DEFAULT_SETUP_TIMEOUT_MS} is used`
+      : null;
+    this.dispatch = DISPATCH_MODES.includes(dispatch) ? dispatch : 'poll';
+    this.setupTimeout = Number.isSafeInteger(setupTimeout) && setupTimeout >= 0 && setupTimeout <= 2 ** 31 - 1 ? setupTimeout : DEFAULT_SETUP_TIMEOUT_MS;
+    this.queue = new SignalQueue(this.dispatch, (held) => this.stack?.signalReady?.(held) !== false);
     this.recorder = new Recorder(this.id, options.recordCapacity ?? 256, (record) => {
       if (record.kind === 'refusal') this.call_refused.emit(record);
     }, this.limits.recordTextLength);
     this.signaling = new MachineHandle('signaling', signalingMachine, this.recorder, undefined, this.inspect);
     this.connection = new MachineHandle('connection', connectionMachine, this.recorder, undefined, this.inspect);
     this.gathering = new MachineHandle('gathering', gatheringMachine, this.recorder, undefined, this.inspect);
+    this.connection.onStateChange = (_from, to) => this.connectionChanged(to as ConnectionStateName);
+    this.gathering.onStateChange = (_from, to) => {
+      const state = GATHERING_VALUES[to as GatheringStateName];
+      this.queue.push({ emit: () => this.gathering_state_changed.emit(state) });
+    };
+    this.signaling.onStateChange = (_from, to) => {
+      const state = SIGNALING_VALUES[to as SignalingStateName];
+      this.queue.push({ emit: () => this.signaling_state_changed.emit(state) });
+    };
     this.initialize({});
     if (!limits.ok) this.refuse('constructor', GodotError.ERR_INVALID_PARAMETER, 'arguments', `options.limits: ${limits.reason}; the defaults are used`);
+    if (badOption !== null) this.refuse('constructor', GodotError.ERR_INVALID_PARAMETER, 'arguments', badOption);
     registerConnection(this);
   }
 
@@ -139,6 +192,8 @@ export class WebRTCPeerConnection {
     this.generatedSdp = null;
     this.localMids = [];
     this.remoteMids = [];
+    this.localCandidates = 0;
+    this.closedTotals = { messages_sent: 0, bytes_sent: 0, messages_received: 0, bytes_received: 0 };
     for (const machine of [this.signaling, this.connection, this.gathering] as const) machine.send({ type: 'initialize' });
     return GodotError.OK;
   }
@@ -171,6 +226,7 @@ export class WebRTCPeerConnection {
     const offer = this.stack!.createOffer();
     if (offer.code !== GodotError.OK) return this.refuse('create_offer', offer.code, 'signaling', reasonOf(offer));
     this.signaling.send({ type: 'create_offer' });
+    this.startSetupTimer();
     this.descriptionGenerated('offer', valueOf(offer));
     return GodotError.OK;
   }
@@ -217,6 +273,7 @@ export class WebRTCPeerConnection {
     }
     if (sdpType === 'offer' || sdpType === 'answer') this.remoteMids = mediaIds(sdp);
     this.signaling.send(event);
+    if (sdpType === 'offer') this.startSetupTimer();
     const answer = valueOf(applied);
     if (typeof answer === 'string') {
       this.descriptionGenerated('answer', answer);
@@ -257,12 +314,7 @@ export class WebRTCPeerConnection {
 
   /** Emits the signals queued since the last poll, in the order the stack reported them. */
   poll(): GodotError {
-    while (this.queue.length > 0) {
-      const next = this.queue[0]!;
-      if (next.held !== undefined && this.stack?.signalReady?.(next.held) === false) break;
-      this.queue.shift();
-      next.emit();
-    }
+    this.queue.drain();
     return GodotError.OK;
   }
 
@@ -323,6 +375,71 @@ export class WebRTCPeerConnection {
     return this.budget?.bytes ?? 0;
   }
 
+  /**
+   * Not Godot: resolves with OK once the connection is STATE_CONNECTED (at once if it is),
+   * ERR_CONNECTION_ERROR if it fails or closes first, ERR_TIMEOUT after `timeout` ms. It never
+   * rejects, and it settles when `connection_state_changed` is emitted: by `poll()`, or by the
+   * event dispatch.
+   */
+  connected(options?: WaitOptions): Promise<GodotError> {
+    const connected = (state: ConnectionState): GodotError | undefined =>
+      state === ConnectionState.STATE_CONNECTED ? GodotError.OK
+      : state === ConnectionState.STATE_FAILED || state === ConnectionState.STATE_CLOSED ? GodotError.ERR_CONNECTION_ERROR
+      : undefined;
+    return this.wait('connected', () => connected(this.get_connection_state()), [{ signal: this.connection_state_changed, settle: connected }], options);
+  }
+
+  /** Not Godot: resolves with OK once gathering is complete, ERR_CONNECTION_ERROR if the connection ends first, ERR_TIMEOUT after `timeout` ms (as `connected`). */
+  gathered(options?: WaitOptions): Promise<GodotError> {
+    const ended = (state: ConnectionState) => (state === ConnectionState.STATE_FAILED || state === ConnectionState.STATE_CLOSED ? GodotError.ERR_CONNECTION_ERROR : undefined);
+    const complete = (state: GatheringState) => (state === GatheringState.GATHERING_STATE_COMPLETE ? GodotError.OK : undefined);
+    return this.wait(
+      'gathered',
+      () => complete(this.get_gathering_state()) ?? ended(this.get_connection_state()),
+      [
+        { signal: this.gathering_state_changed, settle: complete },
+        { signal: this.connection_state_changed, settle: ended },
+      ],
+      options,
+    );
+  }
+
+  /** Not Godot: resolves with OK once the connection is STATE_CLOSED, ERR_TIMEOUT after `timeout` ms (as `connected`). */
+  closed(options?: WaitOptions): Promise<GodotError> {
+    const closed = (state: ConnectionState) => (state === ConnectionState.STATE_CLOSED ? GodotError.OK : undefined);
+    return this.wait('closed', () => closed(this.get_connection_state()), [{ signal: this.connection_state_changed, settle: closed }], options);
+  }
+
+  /**
+   * Not Godot: this connection's figures (src/api/stats.ts): its age, what its channels carried
+   * and hold, and what the stack counts (transport bytes, round trip, the selected pair).
+   */
+  get_stats(): ConnectionStats {
+    const stack = this.stack?.stats?.() ?? null;
+    const channels = [...this.channels].map((channel) => channel.get_stats());
+    const totals = { ...this.closedTotals };
+    for (const channel of channels) {
+      totals.messages_sent += channel.messages_sent;
+      totals.bytes_sent += channel.bytes_sent;
+      totals.messages_received += channel.messages_received;
+      totals.bytes_received += channel.bytes_received;
+    }
+    return {
+      id: this.id,
+      age_ms: performance.now() - this.createdAt,
+      connection_state: this.get_connection_state(),
+      states: this.get_machine_states(),
+      ...totals,
+      transport_bytes_sent: stack?.bytesSent ?? null,
+      transport_bytes_received: stack?.bytesReceived ?? null,
+      rtt_ms: stack?.rttMs ?? null,
+      selected_pair: stack?.selectedPair ?? null,
+      queued_bytes: this.get_queued_bytes(),
+      buffered_amount: channels.reduce((sum, channel) => sum + channel.buffered_amount, 0),
+      channels,
+    };
+  }
+
   // ---- internal
 
   /**
@@ -337,6 +454,52 @@ export class WebRTCPeerConnection {
     this.connection.send(exceeded);
     this.signaling.send(exceeded);
     this.shutDownStack();
+  }
+
+  /**
+   * @internal The connection did not get where it should in time (`setup`: not connected within
+   * the setup timeout; `keepalive`: the remote end fell silent): it fails, with a record saying why,
+   * and its stack is shut down as by `close()`. Called from a timer: no user code runs here.
+   */
+  failForTimeout(timeout: 'setup' | 'keepalive', reason: string): void {
+    const event = { type: 'timed_out', timeout } as const;
+    if (!this.connection.can(event)) return;
+    this.recorder.add({ kind: 'stack_error', method: `timeout.${timeout}`, code: GodotError.ERR_TIMEOUT, codeName: errorName(GodotError.ERR_TIMEOUT), reason });
+    this.connection.send(event);
+    this.signaling.send(event);
+    this.shutDownStack();
+  }
+
+  private startSetupTimer(): void {
+    if (this.setupTimeout === 0 || this.setupTimer !== null || this.connection.state === 'connected') return;
+    this.setupTimer = setTimeout(() => {
+      this.setupTimer = null;
+      const signaling = this.signaling.snapshot;
+      this.failForTimeout('setup', setupTimeoutReason({
+        timeoutMs: this.setupTimeout,
+        signaling: this.signaling.state as SignalingStateName,
+        context: signaling.context,
+        connection: this.connection.state,
+        remoteCandidates: this.remoteCandidates.count,
+        localCandidates: this.localCandidates,
+      }));
+    }, this.setupTimeout);
+    // A connection alone does not keep the process alive for its timeout: its native connection does.
+    this.setupTimer.unref();
+  }
+
+  private clearSetupTimer(): void {
+    if (this.setupTimer === null) return;
+    clearTimeout(this.setupTimer);
+    this.setupTimer = null;
+  }
+
+  /** The connection machine changed state: the setup is over once connected (or ended), and the change is signalled with why it ended. */
+  private connectionChanged(to: ConnectionStateName): void {
+    if (to === 'connected' || to === 'failed' || to === 'closed') this.clearSetupTimer();
+    const state = CONNECTION_VALUES[to];
+    const info = this.get_close_info();
+    this.queue.push({ emit: () => this.connection_state_changed.emit(state, info) });
   }
 
   private applyRemote(sdpType: SdpType, sdp: string): StackResult<string | undefined> {
@@ -375,7 +538,8 @@ export class WebRTCPeerConnection {
         const index = Math.max(0, this.localMids.indexOf(event.mid));
         const media = event.mid || '0';
         const name = event.candidate.startsWith('a=') ? event.candidate.slice(2) : event.candidate;
-        this.queue.push({ emit: () => this.ice_candidate_created.emit(media, index, name), held: 'candidate' });
+        this.localCandidates++;
+        this.queue.push({ emit: () => this.ice_candidate_created.emit(media, index, name), held: 'candidate', godot: true });
         return;
       }
       case 'stack.data_channel': {
@@ -383,9 +547,12 @@ export class WebRTCPeerConnection {
         // node-datachannel does not tell a received channel's reliability: Godot's "unset" values.
         const { label, protocol } = event.channel;
         const channel = this.adopt(event.channel, { label, protocol, negotiated: false, ordered: true, maxRetransmits: -1, maxPacketLifeTime: -1 });
-        this.queue.push({ emit: () => this.data_channel_received.emit(channel) });
+        this.queue.push({ emit: () => this.data_channel_received.emit(channel), godot: true });
         return;
       }
+      case 'stack.signals_released':
+        this.queue.schedule();
+        return;
       case 'stack.signaling_state':
         return;
     }
@@ -407,9 +574,15 @@ export class WebRTCPeerConnection {
       recorder: this.recorder,
       budget: this.budget!,
       recordTextLength: this.limits.recordTextLength,
+      maxBufferedBytes: this.limits.maxBufferedBytes,
+      queue: (emit) => this.queue.push({ emit }),
       ...(this.inspect ? { inspect: this.inspect } : {}),
       // Its negotiated id stays taken: libdatachannel keeps a closed channel's stream until the remote resets it, and a new channel on that id never opens.
-      closed: (closed) => this.channels.delete(closed),
+      closed: (closed) => {
+        if (!this.channels.delete(closed)) return;
+        const carried = closed.get_stats();
+        for (const key of ['messages_sent', 'bytes_sent', 'messages_received', 'bytes_received'] as const) this.closedTotals[key] += carried[key];
+      },
     });
     // A remote's channel can close before it is handed over (the remote closed it at once): never listed.
     if (channel.get_ready_state() !== WebRTCDataChannel.STATE_CLOSED) this.channels.add(channel);
@@ -438,7 +611,7 @@ export class WebRTCPeerConnection {
   private descriptionGenerated(type: 'offer' | 'answer', sdp: string): void {
     this.generatedSdp = sdp;
     this.localMids = mediaIds(sdp);
-    this.queue.push({ emit: () => this.session_description_created.emit(type, sdp), ...(type === 'answer' ? { held: 'answer' as const } : {}) });
+    this.queue.push({ emit: () => this.session_description_created.emit(type, sdp), godot: true, ...(type === 'answer' ? { held: 'answer' as const } : {}) });
   }
 
   private applyHeldCandidates(): void {
@@ -468,7 +641,8 @@ export class WebRTCPeerConnection {
   }
 
   private shutDownStack(): void {
-    this.queue = [];
+    this.queue.dropGodotSignals();
+    this.clearSetupTimer();
     this.heldCandidates = [];
     for (const channel of this.channels) channel.peerClosed();
     this.channels.clear();
@@ -492,6 +666,12 @@ export class WebRTCPeerConnection {
       return this.refuse(method, GodotError.ERR_UNCONFIGURED, 'arguments', 'there is no stack connection: the last initialize() failed; call it again');
     }
     return null;
+  }
+
+  private wait(method: string, now: () => GodotError | undefined, watches: Parameters<typeof waitFor>[1], options: WaitOptions | undefined): Promise<GodotError> {
+    const bad = badWaitOptions(options);
+    if (bad !== null) return Promise.resolve(this.refuse(method, GodotError.ERR_INVALID_PARAMETER, 'arguments', bad));
+    return waitFor(now, watches, options);
   }
 
   private refuse(method: string, code: GodotError, machine: MachineName | 'arguments', reason: string): GodotError {

@@ -22,6 +22,11 @@ export class RemoteCandidateBudget {
   private candidates = 0;
   private hostnames = 0;
 
+  /** How many remote candidates the connection has taken since its last `initialize`. */
+  get count(): number {
+    return this.candidates;
+  }
+
   /** Why one more candidate cannot be taken, or null if it can; `pending` are taken but not yet counted. */
   refusal(candidate: RemoteCandidate, limits: Pick<Limits, 'maxRemoteCandidates' | 'maxHostnameCandidates'>, pending: readonly RemoteCandidate[] = []): { code: GodotError; reason: string } | null {
     const { maxRemoteCandidates, maxHostnameCandidates } = limits;

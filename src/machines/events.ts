@@ -21,22 +21,23 @@ export type StackConnectionStateEvent = { type: 'stack.connection_state'; state:
  */
 export type LimitExceededEvent = { type: 'limit_exceeded'; limit: string };
 
-export type SignalingEvent =
-  | LifecycleEvent
-  | StackConnectionStateEvent
-  | LimitExceededEvent
-  | { type: 'create_data_channel' }
-  | { type: 'create_offer' }
-  | { type: 'set_local_description'; sdpType: SdpType }
-  | { type: 'set_remote_description'; sdpType: SdpType }
-  | { type: 'add_ice_candidate' };
-
 /**
  * The connection did not get where it should in time, named by `timeout`: `setup` (not connected
  * within the setup timeout of its first offer), `keepalive` (the remote end fell silent; see
  * keepalive.ts). The library fails the connection and shuts its stack down.
  */
 export type TimedOutEvent = { type: 'timed_out'; timeout: 'setup' | 'keepalive' };
+
+export type SignalingEvent =
+  | LifecycleEvent
+  | StackConnectionStateEvent
+  | LimitExceededEvent
+  | TimedOutEvent
+  | { type: 'create_data_channel' }
+  | { type: 'create_offer' }
+  | { type: 'set_local_description'; sdpType: SdpType }
+  | { type: 'set_remote_description'; sdpType: SdpType }
+  | { type: 'add_ice_candidate' };
 
 export type ConnectionEvent = LifecycleEvent | StackConnectionStateEvent | LimitExceededEvent | TimedOutEvent;
 

@@ -15,7 +15,8 @@ import type { SdpType, SignalingEvent } from './events.js';
  * - rollback of a remote offer is refused: libdatachannel applies its answer as it makes it.
  * - the connection's end closes it from every state, by the event that ended the connection:
  *   `close` (the app), `stack.connection_state(closed)` (the stack: the remote end closed, or a
- *   failure), `limit_exceeded` (the remote went past a limit), so its trail says who closed.
+ *   failure), `limit_exceeded` (the remote went past a limit), `timed_out` (the library's setup
+ *   timeout or keepalive failed the connection and shut its stack down), so its trail says who closed.
  *
  * Context: `created` (an offer was created or a remote offer taken: the connection has left
  * STATE_NEW), `generated` (the description type the stack made that the user has not set yet),
@@ -49,6 +50,7 @@ const closes = {
   close: 'closed',
   'stack.connection_state': { guard: { type: 'reported', params: { state: 'closed' } }, target: 'closed' },
   limit_exceeded: 'closed',
+  timed_out: 'closed',
 } as const;
 
 export const signalingMachine = setup({
@@ -156,7 +158,21 @@ export const signalingGuardReasons: Record<string, (context: SignalingContext, e
   local_offer_created: (context, event) => describeLocal(context, event),
   local_answer_created: (context, event) => describeLocal(context, event),
   local_pranswer_created: (context, event) => describeLocal(context, event),
+  remote_offer: (context, event) => describeRemote(context, event),
 };
+
+/** A remote description other than an offer, where only an offer fits: what is missing. */
+function describeRemote(context: SignalingContext, event: SignalingEvent): string {
+  const type = 'sdpType' in event ? event.sdpType : '?';
+  const call = `set_remote_description("${type}")`;
+  if (type === 'rollback') return `${call} has nothing to roll back: there is no remote offer`;
+  if (context.generated === 'offer') {
+    return `${call} needs this end's offer to be set first: the offer was created, but set_local_description("offer", sdp) was never called`;
+  }
+  if (context.generated === 'answer') return `${call} does not fit: this end received an offer, so it is the answering side`;
+  if (!context.created) return `${call} needs a local offer, and this end has made none: call create_offer, then set_local_description("offer", sdp)`;
+  return `${call} has no offer to answer: the negotiation is complete`;
+}
 
 function describeLocal(context: SignalingContext, event: SignalingEvent): string {
   const type = 'sdpType' in event ? event.sdpType : '?';
