@@ -5,11 +5,11 @@
  * @example
  * ```ts
  * import { WebRTCPeerConnection, GodotError } from 'webrtc-statecharts';
- * const pc = new WebRTCPeerConnection();
- * const chat = pc.create_data_channel('chat', { negotiated: true, id: 1 });
+ * const pc = new WebRTCPeerConnection({ dispatch: 'events' }); // signals without a poll loop
+ * const chat = pc.create_data_channel('chat', { negotiated: true, id: 1 })!;
  * pc.session_description_created.connect((type, sdp) => pc.set_local_description(type, sdp));
  * if (pc.create_offer() !== GodotError.OK) console.log(pc.get_records().at(-1)?.reason);
- * setInterval(() => pc.poll(), 16);
+ * if ((await pc.connected({ timeout: 10_000 })) === GodotError.OK) chat.put_packet(new TextEncoder().encode('hi'));
  * ```
  */
 export { WebRTCPeerConnection, type PeerConnectionOptions } from './api/peer-connection.js';
@@ -38,4 +38,10 @@ export type { SdpType } from './machines/events.js';
 export * as machines from './machines/index.js';
 export { DEFAULT_LIMITS, type Limits } from './limits.js';
 export type { CloseInfo } from './api/state-values.js';
+export { DISPATCH_MODES, type DispatchMode } from './api/signal-queue.js';
+export type { WaitOptions } from './api/waits.js';
+export type { ConnectionStats, ChannelStats } from './api/stats.js';
+export type { StackStats, CandidateEndpoint } from './adapters/extension.js';
+export { DEFAULT_SETUP_TIMEOUT_MS } from './api/setup-timeout.js';
+export { setLogger, type Logger, type LogEntry, type LogLevel, type LogSource } from './log.js';
 export { onStackLog, recordStreamResets, type StackLogLine } from './adapters/stack-log.js';

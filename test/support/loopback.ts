@@ -5,6 +5,7 @@ import {
   createNodeDataChannelExtension,
   type ConnectionRecord,
   type ExtensionFactory,
+  type PeerConnectionOptions,
 } from '../../src/index.js';
 
 /** Tests gather candidates on 127.0.0.1 only: every byte stays on loopback. */
@@ -27,8 +28,8 @@ export async function withExtension<T>(factory: ExtensionFactory, body: () => Pr
 const open = new Set<WebRTCPeerConnection>();
 
 /** A connection that is closed after the test. */
-export function peer(): WebRTCPeerConnection {
-  const pc = new WebRTCPeerConnection();
+export function peer(options?: PeerConnectionOptions): WebRTCPeerConnection {
+  const pc = new WebRTCPeerConnection(options);
   open.add(pc);
   return pc;
 }
