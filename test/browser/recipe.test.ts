@@ -17,15 +17,28 @@ const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
 const recipe = /<!-- browser-recipe:start -->([\s\S]*?)<!-- browser-recipe:end -->/.exec(readme)![1]!;
 const nodeBlock = /```ts\n([\s\S]*?)\n```/.exec(recipe)![1]!;
 const browserBlock = /```js\n([\s\S]*?)\n```/.exec(recipe)![1]!;
+/** "In a Node service": the same echo, event-driven, against the same page. */
+const serviceRecipe = /<!-- service-recipe:start -->([\s\S]*?)<!-- service-recipe:end -->/.exec(readme)![1]!;
+const serviceBlock = /```ts\n([\s\S]*?)\n```/.exec(serviceRecipe)![1]!;
 
 type Message = { type?: string; sdp?: string; mid?: string; index?: number; candidate?: string };
 const loopbackOrEnd = (m: Message) => m.candidate === undefined || m.candidate === '' || (/ udp /i.test(m.candidate) && m.candidate.split(' ')[4] === '127.0.0.1');
 
 describe("README's browser recipe", () => {
   it('connects Chromium to the library; strings come back as strings, bytes as ArrayBuffers; the end of candidates is taken', async () => {
+    await runRecipe(nodeBlock);
+  }, 30_000);
+
+  it('works the same with the service recipe: event dispatch, no poll loop, packets iterated, then closed', async () => {
+    await runRecipe(serviceBlock);
+  }, 30_000);
+});
+
+async function runRecipe(block: string): Promise<void> {
+  {
     // Outside the project (tsc type-checks every file under test/), the package name pointed at this checkout's source.
     const file = join(mkdtempSync(join(tmpdir(), 'recipe-')), 'serve.ts');
-    writeFileSync(file, nodeBlock.replace("from 'webrtc-statecharts'", `from ${JSON.stringify(new URL('../../src/index.ts', import.meta.url).pathname)}`));
+    writeFileSync(file, block.replace("from 'webrtc-statecharts'", `from ${JSON.stringify(new URL('../../src/index.ts', import.meta.url).pathname)}`));
     const { serve } = (await import(file)) as { serve: (send: (m: unknown) => void, onMessage: (h: (m: unknown) => void) => void) => WebRTCPeerConnection };
 
     const page = await chromium.browser.newPage();
@@ -61,5 +74,5 @@ describe("README's browser recipe", () => {
     await expect.poll(() => pc.get_connection_state(), { timeout: 10_000 }).toBe(WebRTCPeerConnection.STATE_CLOSED);
     await chain;
     await page.close();
-  }, 30_000);
-});
+  }
+}
