@@ -64,8 +64,9 @@ async function finish(): Promise<void> {
   if (finished) return;
   finished = true;
   for (const pc of [p1, p2]) if (pc && pc.get_connection_state() !== WebRTCPeerConnection.STATE_CLOSED) pc.close();
+  // The stack reports its channels closed a tick after close(): stop() waits for those records.
+  await audit?.stop();
   countWritten();
-  audit?.stop();
   await inspector.close();
   if (flags.audit !== undefined) {
     print(`audit: ${written} records appended to ${flags.audit}; verify them with: npx webrtc-statecharts audit ${flags.audit}`);

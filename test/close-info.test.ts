@@ -134,8 +134,8 @@ describe('get_close_info(): why the connection closed', () => {
 });
 
 describe('the audit trail of every kind of close', () => {
-  it('verifies through the machines, and the timeline says who closed each connection', () => {
-    audit.stop();
+  it('verifies through the machines, and the timeline says who closed each connection', async () => {
+    await audit.stop();
     const trail = readFileSync(trailFile, 'utf8');
     const verification = verifyTrail(trail);
     expect(verification.problems).toEqual([]);
