@@ -117,6 +117,16 @@ describe('get_close_info(): why the connection closed', () => {
     expect(a.get_close_info()?.by).toBe('limit');
   });
 
+  it('a setup timeout fails the connection: timeout, from connecting, and a later close keeps it', async () => {
+    const pc = peer({ setupTimeout: 150 });
+    pc.create_data_channel('chat');
+    pc.create_offer();
+    await pollUntil([pc], () => pc.get_connection_state() === WebRTCPeerConnection.STATE_FAILED, 5000);
+    expect(pc.get_close_info()).toMatchObject({ by: 'timeout', timeout: 'setup', limit: null, last_state_name: 'connecting' });
+    pc.close();
+    expect(pc.get_close_info()).toMatchObject({ by: 'timeout', timeout: 'setup' });
+  });
+
   it('initialize() after a close resets it to null', async () => {
     const pc = peer();
     pc.close();
@@ -139,8 +149,8 @@ describe('the audit trail of every kind of close', () => {
     const trail = readFileSync(trailFile, 'utf8');
     const verification = verifyTrail(trail);
     expect(verification.problems).toEqual([]);
-    const causes = verification.connections.map((life) => life.closed && `${life.closed.by}${life.closed.limit ? `(${life.closed.limit})` : ''} from ${life.closed.from}`);
-    for (const cause of ['local from connected', 'remote from disconnected', 'remote from failed', 'limit(maxQueuedPackets) from connected', 'local from new']) {
+    const causes = verification.connections.map((life) => life.closed && `${life.closed.by}${life.closed.limit ? `(${life.closed.limit})` : ''}${life.closed.timeout ? `(${life.closed.timeout})` : ''} from ${life.closed.from}`);
+    for (const cause of ['local from connected', 'remote from disconnected', 'remote from failed', 'limit(maxQueuedPackets) from connected', 'local from new', 'timeout(setup) from connecting']) {
       expect(causes).toContain(cause);
     }
     const timeline = formatTimeline(verification);
@@ -149,5 +159,7 @@ describe('the audit trail of every kind of close', () => {
     expect(timeline).toContain('closed: for a limit: the remote went past maxQueuedPackets, from connected');
     expect(timeline).toMatch(/limit +the remote went past maxQueuedPackets: ERR_OUT_OF_MEMORY/);
     expect(timeline).toMatch(/stable → closed\s+limit_exceeded\(maxQueuedPackets\)/);
+    expect(timeline).toContain('closed: failed by the setup timeout: not connected in time, from connecting');
+    expect(timeline).toMatch(/connecting → failed\s+timed_out\(setup\)/);
   });
 });
