@@ -84,6 +84,25 @@ describe('keepalive', () => {
     expect(chat.get_ready_state()).toBe(WebRTCDataChannel.STATE_CLOSED);
   }, 40_000);
 
+  it('does not fail a live remote because this end\'s event loop was blocked for longer than timeoutMs', async () => {
+    // The remote waits longer, so that only this end's judgment is under test.
+    const remote = new KeepaliveRemote({ intervalMs: 200, timeoutMs: 10_000 });
+    remotes.push(remote);
+    const pc = peer({ id: 'blocked' });
+    const alive = keepalive(pc, { intervalMs: 200, timeoutMs: 1000 })!;
+    remote.connect(pc);
+    expect(await driveUntil(remote, pc, () => alive.get_stats().packets_received >= 3, 15_000), remote.stderr.join('')).toBe(true);
+    // The remote's pings reach the stack meanwhile, but JavaScript sees them only once the loop turns.
+    const blockedUntil = performance.now() + 1500;
+    while (performance.now() < blockedUntil) {
+      /* a synchronous stall */
+    }
+    await sleep(600);
+    expect(pc.get_connection_state()).toBe(CONNECTED);
+    expect(alive.get_stats()).toMatchObject({ state: 'running', stopped_by: null });
+    expect(keepaliveRecord(pc)).toBeUndefined();
+  });
+
   it('never fires between two live peers that send nothing, polled or not, and stop() makes the other end fail by its own keepalive', async () => {
     const { a, b, ka, kb } = await keptAlivePair({ intervalMs: 100, timeoutMs: 400 });
     // Neither is polled, nothing is sent by the app, for more than three timeouts.

@@ -135,7 +135,39 @@ class KeepaliveRun implements Keepalive {
       this.stats.opened_at = now;
       this.stats.state = 'running';
     }
-    // Read before judging: packets that waited out a stalled event loop still count.
+    this.read(now);
+    const silentMs = now - (this.stats.last_heard_at ?? this.stats.opened_at);
+    this.stats.silent_ms = silentMs;
+    if (silentMs >= this.timeoutMs) {
+      // After a stalled event loop, timers run before the stack's queued messages are delivered:
+      // judge only once they have been (setImmediate runs after that I/O phase).
+      setImmediate(() => this.judge());
+      return;
+    }
+    this.ping();
+  }
+
+  /** The silence outlasted timeoutMs at the last tick: unless a packet came meanwhile, the connection fails. */
+  private judge(): void {
+    if (this.stats.state === 'stopped' || this.channel.get_ready_state() !== ChannelState.STATE_OPEN) return;
+    const now = performance.now();
+    if (this.read(now) > 0) {
+      this.stats.silent_ms = 0;
+      this.ping();
+      return;
+    }
+    const silentMs = now - (this.stats.last_heard_at ?? this.stats.opened_at!);
+    this.stats.silent_ms = silentMs;
+    const heard = this.stats.last_heard_at === null ? 'since its channel opened' : 'since the last one';
+    this.finish('timed_out');
+    this.pc.failForTimeout(
+      'keepalive',
+      `the remote end fell silent: no keepalive packet for ${Math.round(silentMs)} ms ${heard} (timeoutMs ${this.timeoutMs}, a ping every ${this.intervalMs} ms each way; ${this.stats.packets_received} received in all)`,
+    );
+  }
+
+  /** Reads what the channel holds; returns how many packets. */
+  private read(now: number): number {
     let read = 0;
     while (this.channel.get_available_packet_count() > 0) {
       this.channel.get_packet();
@@ -145,17 +177,10 @@ class KeepaliveRun implements Keepalive {
       this.stats.packets_received += read;
       this.stats.last_heard_at = now;
     }
-    const silentMs = now - (this.stats.last_heard_at ?? this.stats.opened_at);
-    this.stats.silent_ms = silentMs;
-    if (silentMs >= this.timeoutMs) {
-      const heard = this.stats.last_heard_at === null ? 'since its channel opened' : 'since the last one';
-      this.finish('timed_out');
-      this.pc.failForTimeout(
-        'keepalive',
-        `the remote end fell silent: no keepalive packet for ${Math.round(silentMs)} ms ${heard} (timeoutMs ${this.timeoutMs}, a ping every ${this.intervalMs} ms each way; ${this.stats.packets_received} received in all)`,
-      );
-      return;
-    }
+    return read;
+  }
+
+  private ping(): void {
     if (this.channel.put_packet(PING) === GodotError.OK) this.stats.pings_sent++;
     else this.stats.send_errors++;
   }
