@@ -1,24 +1,30 @@
 import nodeDataChannel from 'node-datachannel';
-import type { IceServer, PeerConnection, RtcConfig } from 'node-datachannel';
+import type { IceServer, PeerConnection, RtcConfig, SelectedCandidateInfo } from 'node-datachannel';
 import { GodotError } from '../godot/constants.js';
 import type { ChannelOptions } from '../api/channel-options.js';
 import type { IceServerConfig, PeerConfiguration } from '../api/configuration.js';
 import type { NativeConnectionState, NativeGatheringState } from '../machines/events.js';
 import {
+  type CandidateEndpoint,
   type DataChannelExtension,
   type ExtensionFactory,
   type HeldSignal,
   type StackEvent,
   type StackEventSink,
   type StackResult,
+  type StackStats,
   type WebRTCPeerConnectionExtension,
   valueOf,
 } from './extension.js';
 import { nativeLifetimes } from './native-lifetimes.js';
 import { NodeDataChannelChannel } from './node-datachannel-channel.js';
-import { OK, fail, messageOf } from './native-calls.js';
+import { OK, fail, messageOf, safe } from './native-calls.js';
 import { DEFAULT_HOLD_MS, SignalHold, answersPassive, asActiveOffer, markOffererFirst, type SetupOrder } from './setup-order.js';
 import { trackSctp } from './stack-log.js';
+import { PortBudget, parseNetworkOptions, type NetworkSettings } from './network-options.js';
+import { HostCandidateMapper } from './public-address.js';
+import { bad, ok, type Check } from '../api/arguments.js';
+import { log } from '../log.js';
 
 /**
  * The default stack: libdatachannel through node-datachannel.
@@ -44,15 +50,44 @@ let peerNumber = 0;
  */
 export const DEFAULT_MAX_MESSAGE_SIZE = 65_536;
 
-/** Settings of the stack that Godot's configuration dictionary does not have. */
+/** Settings of the stack that Godot's configuration dictionary does not have (docs/deployment.md shows a service's). */
 export interface NodeDataChannelOptions {
   /** The name `set_default_extension` knows this factory by (default `node-datachannel`). */
   name?: string;
-  /** Gather candidates on this local address only, e.g. `127.0.0.1` for a loopback-only service or test. */
+  /**
+   * Gather candidates on this local IP address only, e.g. `127.0.0.1` for a loopback-only service
+   * or test, or a VM's private address behind a 1:1 NAT. Default: every interface but loopback.
+   */
   bindAddress?: string;
+  /**
+   * The local UDP ports connections bind, inclusive (1–65535; defaults 1024 and 65535). Without
+   * the mux each connection holds one port of the range from its creation until the stack reports
+   * it closed: a connection past the range is refused (`initialize()` returns ERR_ALREADY_IN_USE)
+   * rather than letting libdatachannel abort the process.
+   */
   portRangeBegin?: number;
   portRangeEnd?: number;
+  /** Passed to libdatachannel, but the libjuice build node-datachannel ships has no ICE-TCP: it only logs a warning. */
   enableIceTcp?: boolean;
+  /**
+   * Every connection of this factory on one UDP socket (libjuice's mux mode), demultiplexed by
+   * ICE username: the one port a firewall opens. Needs `portRangeBegin === portRangeEnd`. The
+   * socket is bound once per process and port, as the first connection on it asks, and released
+   * with the last one; nothing else in the process or on the host may hold that port (a taken
+   * port aborts the process when a connection gathers).
+   */
+  enableIceUdpMux?: boolean;
+  /** `relay` gathers and uses only TURN relay candidates (the iceServers' `turn:`/`turns:` entries); default `all`. */
+  iceTransportPolicy?: 'all' | 'relay';
+  /**
+   * The address remotes reach this host at, when it is not one it can bind (a cloud 1:1 NAT, an
+   * elastic or floating IP, a published container port on the same number): every host candidate
+   * goes out with it instead of the bound address, same port. One IP literal, or a list of one
+   * IPv4 and one IPv6; a host candidate of a family without one is not sent.
+   */
+  publicAddress?: string | readonly string[];
+  /** With `publicAddress`, send the bound host candidates too (after the public ones); default false. */
+  keepHostCandidates?: boolean;
   /**
    * The max-message-size this end announces, and the longest message it receives (default
    * `DEFAULT_MAX_MESSAGE_SIZE`). It is also the factor of libdatachannel's deprecated-PPID
@@ -70,21 +105,45 @@ export interface NodeDataChannelOptions {
   holdMs?: number;
 }
 
-/** A node-datachannel factory with stack settings of its own; register it or pass it to `set_default_extension`. */
+/**
+ * A node-datachannel factory with stack settings of its own; register it or pass it to
+ * `set_default_extension`. It never throws: with a bad option, every `create` fails with
+ * ERR_INVALID_PARAMETER and the reason, so each `initialize()` is refused and recorded.
+ */
 export function createNodeDataChannelExtension(options: NodeDataChannelOptions = {}): ExtensionFactory {
-  const { name = 'node-datachannel', setupOrder = 'auto', holdMs = DEFAULT_HOLD_MS, maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE, ...settings } = options;
-  const order: OrderPolicy = { order: setupOrder, holdMs: Math.max(0, holdMs) };
+  const name = typeof options.name === 'string' ? options.name : 'node-datachannel';
+  const settings = parseFactoryOptions(options);
+  if (!settings.ok) {
+    const reason = `the ${name} factory's options are invalid: ${settings.reason}`;
+    return { name, create: () => fail(GodotError.ERR_INVALID_PARAMETER, reason) };
+  }
+  const { network, order, maxMessageSize } = settings.value;
+  const ports = new PortBudget(network.portsAvailable);
   return {
     name,
     create(configuration, sink) {
+      const refused = ports.take();
+      if (refused !== null) return fail(GodotError.ERR_ALREADY_IN_USE, refused);
       try {
-        const pc = new nodeDataChannel.PeerConnection(`peer-${++peerNumber}`, { ...settings, maxMessageSize, ...toRtcConfig(configuration) });
-        return OK(new NodeDataChannelPeer(pc, sink, order, maxMessageSize));
+        const pc = new nodeDataChannel.PeerConnection(`peer-${++peerNumber}`, { ...network.native, maxMessageSize, ...toRtcConfig(configuration) });
+        const candidates = network.publicAddresses === null ? null : new HostCandidateMapper(network.publicAddresses, network.keepHostCandidates);
+        return OK(new NodeDataChannelPeer(pc, sink, order, maxMessageSize, candidates, () => ports.release()));
       } catch (error) {
+        ports.release();
         return fail(GodotError.FAILED, `node-datachannel could not create a connection: ${messageOf(error)}`);
       }
     },
   };
+}
+
+function parseFactoryOptions(options: NodeDataChannelOptions): Check<{ network: NetworkSettings; order: OrderPolicy; maxMessageSize: number }> {
+  const { setupOrder = 'auto', holdMs = DEFAULT_HOLD_MS, maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE } = options;
+  if (setupOrder !== 'auto' && setupOrder !== 'stack') return bad('setupOrder must be "auto" or "stack"');
+  if (typeof holdMs !== 'number' || Number.isNaN(holdMs)) return bad('holdMs must be a number of milliseconds');
+  if (typeof maxMessageSize !== 'number' || !Number.isInteger(maxMessageSize) || maxMessageSize < 1) return bad('maxMessageSize must be a positive integer');
+  const network = parseNetworkOptions(options);
+  if (!network.ok) return network;
+  return ok({ network: network.value, order: { order: setupOrder, holdMs: Math.max(0, holdMs) }, maxMessageSize });
 }
 
 export const nodeDataChannelExtension: ExtensionFactory = createNodeDataChannelExtension();
@@ -143,13 +202,17 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
     sink: StackEventSink,
     private readonly policy: OrderPolicy,
     private readonly localMaxMessageSize: number,
+    /** Rewrites host candidates and descriptions to the public address (public-address.ts); null: they go out as the stack made them. */
+    private readonly candidates: HostCandidateMapper | null,
+    /** Called once, when the stack reports the connection closed: its port is free again. */
+    onNativeClosed: () => void,
   ) {
     nativeLifetimes.connectionOpened(pc);
     const deliver = (event: StackEvent) => {
       try {
         sink(event);
       } catch (error) {
-        console.error('webrtc-statecharts: a stack event handler threw', error);
+        log('error', 'library', 'a stack event handler threw', error);
       }
     };
     const released = () => deliver({ type: 'stack.signals_released' });
@@ -160,6 +223,7 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
       trackSctp(pc, state);
       if (state === 'closed') {
         nativeLifetimes.connectionClosed(pc);
+        onNativeClosed();
         // Closed by the remote end: the native connection holds the event loop until close().
         setImmediate(() => this.close());
       }
@@ -179,7 +243,12 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
         this.holds.candidate.release();
       }
     });
-    pc.onLocalCandidate((candidate, mid) => deliver({ type: 'stack.local_candidate', mid: String(mid ?? ''), candidate: String(candidate) }));
+    pc.onLocalCandidate((candidate, mid) => {
+      const gathered = String(candidate);
+      for (const sent of this.candidates === null ? [gathered] : this.candidates.map(gathered)) {
+        deliver({ type: 'stack.local_candidate', mid: String(mid ?? ''), candidate: sent });
+      }
+    });
     pc.onDataChannel((dc) => {
       nativeLifetimes.channelOpened(dc, pc);
       const channel = new NodeDataChannelChannel(dc, this.localMaxMessageSize, true);
@@ -286,8 +355,22 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
     try {
       this.pc.close();
     } catch (error) {
-      console.error('webrtc-statecharts: closing a native connection threw', error);
+      log('error', 'library', 'closing a native connection threw', error);
     }
+  }
+
+  /** Read only from user code (get_stats), never once closed: node-datachannel's getters on a closed connection are not safe to call. */
+  stats(): StackStats | null {
+    if (this.closed) return null;
+    const pair = safe(() => this.pc.getSelectedCandidatePair(), null);
+    const rtt = safe(() => this.pc.rtt(), -1);
+    return {
+      bytesSent: safe(() => this.pc.bytesSent(), 0),
+      bytesReceived: safe(() => this.pc.bytesReceived(), 0),
+      // -1: SCTP is not connected. 0 is a real figure: libdatachannel gives whole milliseconds.
+      rttMs: typeof rtt === 'number' && rtt >= 0 ? rtt : null,
+      selectedPair: pair !== null && typeof pair === 'object' && pair.local && pair.remote ? { local: toEndpoint(pair.local), remote: toEndpoint(pair.remote) } : null,
+    };
   }
 
   private nativeSignaling(): string {
@@ -303,11 +386,24 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
       this.pc.setLocalDescription(type);
       const description = this.pc.localDescription();
       if (!description || typeof description.sdp !== 'string') return fail(GodotError.FAILED, `the stack made no ${type}`);
-      return OK(withoutCandidates(description.sdp));
+      const sdp = withoutCandidates(description.sdp);
+      return OK(this.candidates === null ? sdp : this.candidates.description(sdp));
     } catch (error) {
       return fail(GodotError.FAILED, `the stack could not make an ${type}: ${messageOf(error)}`);
     }
   }
+}
+
+/** node-datachannel's description of a selected candidate, in StackStats' terms (`UDP` → `udp`, `TCP_active` → `tcp`). */
+function toEndpoint(info: SelectedCandidateInfo): CandidateEndpoint {
+  const transport = String(info.transportType ?? '').toLowerCase();
+  return {
+    type: String(info.type),
+    address: String(info.address),
+    port: Number(info.port),
+    transport: transport.startsWith('tcp') ? 'tcp' : transport,
+    candidate: String(info.candidate),
+  };
 }
 
 /**
