@@ -191,6 +191,8 @@ interface OrderPolicy {
 
 class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
   private closed = false;
+  /** The stack reported the connection closed (our close() may come a tick later). */
+  private nativeClosed = false;
   /** Decided by the first negotiation (a remote offer, or our offer's answer) and kept, so that a renegotiation never swaps the DTLS roles. */
   private answerPassive: boolean | null = null;
   /** ICE has connected (or given up): nothing is held any more. */
@@ -222,6 +224,7 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
       // Which connections a stream reset in libdatachannel's log can come from (stack-log.ts).
       trackSctp(pc, state);
       if (state === 'closed') {
+        this.nativeClosed = true;
         nativeLifetimes.connectionClosed(pc);
         onNativeClosed();
         // Closed by the remote end: the native connection holds the event loop until close().
@@ -361,7 +364,7 @@ class NodeDataChannelPeer implements WebRTCPeerConnectionExtension {
 
   /** Read only from user code (get_stats), never once closed: node-datachannel's getters on a closed connection are not safe to call. */
   stats(): StackStats | null {
-    if (this.closed) return null;
+    if (this.closed || this.nativeClosed) return null;
     const pair = safe(() => this.pc.getSelectedCandidatePair(), null);
     const rtt = safe(() => this.pc.rtt(), -1);
     return {
