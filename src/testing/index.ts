@@ -2,7 +2,8 @@
  * `webrtc-statecharts/testing`: the machines and the tools to model-test code that drives
  * connections, without a network or over one.
  *
- * - `MACHINES`, `MODEL_EVENTS`: the four pure machines and every event each one can be sent.
+ * - `MACHINES`, `MODEL_EVENTS`: the four pure machines and every event each one can be sent;
+ *   `libraryCanSend`: what the library can send a machine beyond its table (nothing from a shut-down stack).
  * - `generatePaths(machine, options)`: paths through a machine from `xstate/graph` (every
  *   transition, the shortest path to every state, or every simple path), each step an event and
  *   the state it leads to; `machineEdges` lists the transitions a coverage report counts.
@@ -26,7 +27,7 @@ export { connectionMachine } from '../machines/connection.js';
 export { gatheringMachine } from '../machines/gathering.js';
 export { dataChannelMachine } from '../machines/data-channel.js';
 export type { SignalingEvent, ConnectionEvent, GatheringEvent, DataChannelEvent, AnyMachineEvent } from '../machines/events.js';
-export { MACHINES, MODEL_EVENTS, MODEL_LIMIT, eventsOf, type ModelMachineName } from './events.js';
+export { MACHINES, MODEL_EVENTS, MODEL_LIMIT, MODEL_TIMEOUT, eventsOf, libraryCanSend, type ModelMachineName } from './events.js';
 export {
   generatePaths,
   machineEdges,

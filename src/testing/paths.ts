@@ -2,7 +2,7 @@ import { getAdjacencyMap, getShortestPaths, getSimplePaths } from 'xstate/graph'
 import { initialTransition, transition, type AnyStateMachine, type EventFromLogic, type EventObject, type SnapshotFrom } from 'xstate';
 import { stateName } from '../machines/explain.js';
 import { describeEvent } from '../api/machine-handle.js';
-import { eventsOf } from './events.js';
+import { eventsOf, libraryCanSend } from './events.js';
 
 /**
  * Paths through a machine, generated with `xstate/graph`, in a form a test can replay: each
@@ -56,7 +56,10 @@ export interface GeneratePathsOptions<E extends EventObject = EventObject> {
   strategy?: PathStrategy;
   /** The events to try in every state (the machine's `can()` decides which are taken). */
   events?: readonly E[];
-  /** Leave out an event in a state (on top of `can()`), e.g. an event your environment cannot cause. */
+  /**
+   * Leave out an event in a state (on top of `can()` and, for this library's machines,
+   * `libraryCanSend`), e.g. an event your environment cannot cause.
+   */
   filter?: (snapshot: SnapshotFrom<AnyStateMachine>, event: E) => boolean;
   /**
    * What makes two snapshots the same vertex: by default the state value and the context, as
@@ -90,9 +93,10 @@ function traversal<E extends EventObject>(machine: AnyStateMachine, options: Gen
   const serializeState = options.serializeState ?? defaultSerialize(machine);
   return {
     events,
-    // Only what the machine takes: xstate/graph would otherwise record an unhandled event as a self-loop.
+    // Only what the machine takes (xstate/graph would otherwise record an unhandled event as a
+    // self-loop) and what the library can send it there (no stack report after a shut-down).
     filterEvents: (snapshot: SnapshotFrom<AnyStateMachine>, event: E) =>
-      (snapshot as { can(event: EventObject): boolean }).can(event) && (!filter || filter(snapshot, event)),
+      (snapshot as { can(event: EventObject): boolean }).can(event) && libraryCanSend(machine, snapshot, event) && (!filter || filter(snapshot, event)),
     serializeState: (snapshot: SnapshotFrom<AnyStateMachine>) => serializeState(snapshot),
   };
 }

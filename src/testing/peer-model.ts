@@ -5,7 +5,7 @@ import { connectionMachine } from '../machines/connection.js';
 import { gatheringMachine } from '../machines/gathering.js';
 import { dataChannelMachine } from '../machines/data-channel.js';
 import { stateName } from '../machines/explain.js';
-import type { LimitExceededEvent, NativeConnectionState, NativeGatheringState, SignalingEvent } from '../machines/events.js';
+import type { LimitExceededEvent, NativeConnectionState, NativeGatheringState, SignalingEvent, TimedOutEvent } from '../machines/events.js';
 import { MODEL_EVENTS } from './events.js';
 import { eventLabel } from './paths.js';
 
@@ -15,14 +15,17 @@ import { eventLabel } from './paths.js';
  * and stack reports to them (`close` closes the connection, the signaling and the channel;
  * `initialize` resets the three and drops the channel; a stack report of `closed` closes the
  * signaling too, by the same event; `limit_exceeded` closes the connection, the signaling and the
- * channel, as close does; the stack is detached once the connection is closed). It is built from the
+ * channel, as close does; `timed_out` fails the connection and closes the signaling and the
+ * channel; the stack is shut down once the connection closed or timed out, and reports nothing
+ * more, and no remote can go past a limit then). It is built from the
  * machines themselves (each part is the machine's own snapshot, moved by xstate's `transition`),
  * so it changes when they change; `xstate/graph` walks it like any actor logic.
  */
 export type PeerModelEvent =
-  | Exclude<SignalingEvent, { type: 'close' | 'initialize' | 'stack.connection_state' | 'limit_exceeded' }>
+  | Exclude<SignalingEvent, { type: 'close' | 'initialize' | 'stack.connection_state' | 'limit_exceeded' | 'timed_out' }>
   | { type: 'close' }
   | LimitExceededEvent
+  | TimedOutEvent
   | { type: 'initialize' }
   | { type: 'stack.connection_state'; state: NativeConnectionState }
   | { type: 'stack.gathering_state'; state: NativeGatheringState }
@@ -62,19 +65,25 @@ export interface TakenTransition {
   to: string;
 }
 
+/** Whether the connection's stack is shut down: the connection closed, or a timeout failed it. */
+function stackShutDown(state: PeerModelState): boolean {
+  return state.connection.context.closed !== null;
+}
+
 /** Whether the connection takes `event` now, as `WebRTCPeerConnection` would decide. */
 export function peerModelAccepts(state: PeerModelState, event: PeerModelEvent): boolean {
   switch (event.type) {
     case 'close':
-    case 'limit_exceeded':
+    case 'timed_out':
       return can(state.connection, event);
     case 'initialize':
       return true;
+    case 'limit_exceeded':
     case 'stack.connection_state':
-      return can(state.connection, event);
+      // A shut-down stack reports nothing more, and no remote can reach it to go past a limit.
+      return !stackShutDown(state) && can(state.connection, event);
     case 'stack.gathering_state':
-      // The stack is detached once the connection is closed: it reports nothing more.
-      return stateName(state.connection) !== 'closed' && can(state.gathering, event);
+      return !stackShutDown(state) && can(state.gathering, event);
     case 'channel.close':
     case 'channel.put_packet':
     case 'channel.stack.open':
@@ -110,8 +119,9 @@ export function peerModelStep(state: PeerModelState, event: PeerModelEvent): { s
   const chan = (sent: { type: string }) => (state.channel ? step('dataChannel', dataChannelMachine, state.channel, sent) : null);
   switch (event.type) {
     case 'close':
-    case 'limit_exceeded': {
-      // WebRTCPeerConnection.close (and closeForLimit): the connection, then the signaling, then its channels.
+    case 'limit_exceeded':
+    case 'timed_out': {
+      // WebRTCPeerConnection.close (and closeForLimit, failForTimeout): the connection, then the signaling, then its channels.
       const connection = conn(event);
       const signaling = sig(event);
       return { state: { ...state, connection, signaling, channel: chan({ type: 'peer_closed' }) }, taken };
@@ -164,15 +174,15 @@ export const peerModel = fromTransition(
   peerModelInitialState,
 );
 
-/** Every event of the whole model, with every argument. */
 /** Signaling events the connection routes to its other machines too (or first). */
-const NOT_SIGNALING_ONLY = new Set(['close', 'initialize', 'stack.connection_state', 'limit_exceeded']);
+const NOT_SIGNALING_ONLY = new Set(['close', 'initialize', 'stack.connection_state', 'limit_exceeded', 'timed_out']);
 
+/** Every event of the whole model, with every argument. */
 export const PEER_MODEL_EVENTS: readonly PeerModelEvent[] = [
   ...(MODEL_EVENTS.signaling.filter((event) => !NOT_SIGNALING_ONLY.has(event.type)) as PeerModelEvent[]),
   { type: 'close' },
   { type: 'initialize' },
-  ...(MODEL_EVENTS.connection.filter((event) => event.type === 'stack.connection_state' || event.type === 'limit_exceeded') as PeerModelEvent[]),
+  ...(MODEL_EVENTS.connection.filter((event) => ['stack.connection_state', 'limit_exceeded', 'timed_out'].includes(event.type)) as PeerModelEvent[]),
   ...(MODEL_EVENTS.gathering.filter((event) => event.type === 'stack.gathering_state') as PeerModelEvent[]),
   { type: 'channel.close' },
   { type: 'channel.put_packet' },
@@ -183,12 +193,14 @@ export const PEER_MODEL_EVENTS: readonly PeerModelEvent[] = [
 
 /**
  * What makes two model states the same: every part's state, the signaling context (whether there
- * is a channel, not how many). Not why the connection closed (the connection machine's context):
- * that would multiply every closed state by the ways into it; the replays check it at every step.
+ * is a channel, not how many), and whether the stack is shut down (a connection failed by a
+ * timeout has none; one the stack failed still reports). Not why the connection closed (the
+ * connection machine's context): that would multiply every closed state by the ways into it; the
+ * replays check it at every step.
  */
 export function serializePeerModelState(state: PeerModelState): string {
   const { channels, ...signaling } = state.signaling.context;
-  return JSON.stringify([peerModelStates(state), signaling, Math.min(channels, 1)]);
+  return JSON.stringify([peerModelStates(state), signaling, Math.min(channels, 1), stackShutDown(state)]);
 }
 
 export interface PeerModelStep {

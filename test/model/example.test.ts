@@ -50,6 +50,7 @@ describe('the lobby, on every path through the connection machine', () => {
         if (step.event.type === 'stack.connection_state') stack.latest().connectionState(step.event.state);
         else if (step.event.type === 'close') pc.close();
         else if (step.event.type === 'limit_exceeded') floodPast(pc.limits.maxQueuedPackets);
+        else if (step.event.type === 'timed_out') pc.failForTimeout(step.event.timeout, 'the lobby test: a timeout');
         else pc.initialize();
         lobby.tick();
         if (step.to === 'failed' && step.from !== 'failed') failures++;

@@ -20,9 +20,14 @@ import type { ModelMachineName } from '../../../src/testing/index.js';
  * - into closed by the stack's report or a limit, for the signaling machine, and by a limit for
  *   the connection machine: a connected pair whose far end closes or sends packets L does not
  *   read (`support/close-causes.ts`).
+ * - `timed_out(setup)` (signaling into closed, connection into failed): L's own setup timer
+ *   (`LOOPBACK_SETUP_TIMEOUT_MS` in replay.ts) runs out after its first offer, while the gate holds
+ *   the stack's reports of connecting so nothing connects.
  */
 const NO_REMOTE = "the stack holds only L's own offer (a remote pranswer is held by the machine): with no remote ICE credentials nothing connects, the stack has no reason to close by itself, and no packet can arrive";
 const NOT_CONNECTED = 'maxQueuedPackets counts packets received on an open channel: only a connected connection receives any';
+const SETUP_OVER =
+  'the setup timer stops once the connection is connected (a disconnected one was): it then times out only by its keepalive, timed_out(keepalive), which the machines take alike';
 
 export const NOT_CAUSABLE_OVER_LOOPBACK: Record<ModelMachineName, Record<string, string>> = {
   signaling: {
@@ -54,6 +59,8 @@ export const NOT_CAUSABLE_OVER_LOOPBACK: Record<ModelMachineName, Record<string,
     'connecting --limit_exceeded(maxQueuedPackets)--> closed': NOT_CONNECTED,
     'disconnected --limit_exceeded(maxQueuedPackets)--> closed': NOT_CONNECTED,
     'failed --limit_exceeded(maxQueuedPackets)--> closed': NOT_CONNECTED,
+    'connected --timed_out(setup)--> failed': SETUP_OVER,
+    'disconnected --timed_out(setup)--> failed': SETUP_OVER,
   },
   gathering: {
     'new --stack.gathering_state(complete)--> complete': 'libdatachannel always reports in-progress (gathering) before complete',

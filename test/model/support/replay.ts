@@ -15,12 +15,24 @@ import {
 import { whyNotCausable } from './loopback-causes.js';
 import { LoopbackRig, ScriptedRig, type Description, type Rig } from './rig.js';
 
-type AnyStep = ModelStep<{ type: string; sdpType?: string; state?: string; message?: string; limit?: string }>;
+type AnyStep = ModelStep<{ type: string; sdpType?: string; state?: string; message?: string; limit?: string; timeout?: string }>;
 
-/** What a step does to L last: an API call, or the release of one report the real stack made. */
+/**
+ * What a step does to L last: an API call, the release of one report the real stack made, or a
+ * wait for L's own setup timeout to fail the connection.
+ */
 type Final =
   | { kind: 'api'; event: { type: string; sdpType?: string } ; machine: ModelMachineName }
-  | { kind: 'release'; what: 'connection' | 'gathering' | 'channel'; value: string };
+  | { kind: 'release'; what: 'connection' | 'gathering' | 'channel'; value: string }
+  | { kind: 'setupTimeout' };
+
+/**
+ * L's setup timeout in a loopback replay that waits for it. Every step between L's first offer
+ * (which starts the timer) and the timeout's step must be over by then: they are method calls
+ * and releases of reports already made (at most 41 ms in all, measured with test/model,
+ * test/machines and test/audit running at once on 2 cores).
+ */
+export const LOOPBACK_SETUP_TIMEOUT_MS = 400;
 
 /** What must happen before it, over loopback. */
 type Prep =
@@ -43,7 +55,8 @@ const api = (machine: ModelMachineName, event: { type: string; sdpType?: string 
 /**
  * Whether a path replay can cause `event` on its machine over loopback. Not a limit, and not the
  * stack's report of closed to the signaling machine: a remote that closes or goes past a limit
- * needs a whole connected pair, which support/close-causes.ts makes.
+ * needs a whole connected pair, which support/close-causes.ts makes. A timeout is L's own setup
+ * timer running out (L offers, and nothing connects while the gate holds the stack's reports).
  */
 export function causedByPathReplay(machine: ModelMachineName, event: { type: string }): boolean {
   return event.type !== 'limit_exceeded' && !(machine === 'signaling' && event.type === 'stack.connection_state');
@@ -67,7 +80,7 @@ export function planLoopback(machine: ModelMachineName, path: ModelPath): Plan {
   }
   switch (machine) {
     case 'signaling':
-      return { ok: true, steps: steps.map((step) => ({ prep: [], final: api(machine, step.event) })) };
+      return { ok: true, steps: steps.map((step) => (step.event.type === 'timed_out' ? timesOut() : { prep: [], final: api(machine, step.event) })) };
     case 'connection':
       return planConnection(steps);
     case 'gathering':
@@ -77,11 +90,21 @@ export function planLoopback(machine: ModelMachineName, path: ModelPath): Plan {
   }
 }
 
+/** L's setup timer runs from its first offer (made here if there is none yet) until it fails the connection. */
+function timesOut(): StepPlan {
+  return { prep: [{ kind: 'ensureOffer' }], final: { kind: 'setupTimeout' } };
+}
+
 function planConnection(steps: AnyStep[]): Plan {
   let fate: 'none' | 'good' | 'bad' = 'none';
   const plan: StepPlan[] = [];
   for (const step of steps) {
     const { type, state } = step.event;
+    if (type === 'timed_out') {
+      // Not connected yet (loopback-causes.ts lists the other states): L's setup timer does it.
+      plan.push(timesOut());
+      continue;
+    }
     if (type !== 'stack.connection_state') {
       if (type === 'initialize') fate = 'none';
       plan.push({ prep: [], final: api('connection', step.event) });
@@ -229,10 +252,11 @@ function followed(rig: Rig): WebRTCDataChannel {
 let peerCloseTurn = 0;
 
 /** Calls the method a path step names on L; returns what it returned. */
-function callApi(rig: Rig, machine: ModelMachineName, event: { type: string; sdpType?: string; limit?: string }, sdp: string | null): unknown {
+function callApi(rig: Rig, machine: ModelMachineName, event: { type: string; sdpType?: string; limit?: string; timeout?: string }, sdp: string | null): unknown {
   const pc = rig.pc;
-  // Through the scripted stack no remote can go past a limit: the library's own way in is called.
+  // Through the scripted stack no remote can go past a limit and no timer runs out: the library's own ways in are called.
   if (event.type === 'limit_exceeded') return pc.closeForLimit(event.limit as keyof Limits, 'a scripted remote went past the limit');
+  if (event.type === 'timed_out') return pc.failForTimeout(event.timeout as 'setup' | 'keepalive', `a scripted ${event.timeout} timeout`);
   if (machine === 'dataChannel') {
     const channel = followed(rig);
     switch (event.type) {
@@ -289,6 +313,7 @@ function expectedReturn(event: { type: string }, result: unknown, rig: Rig, wher
   switch (event.type) {
     case 'close':
     case 'limit_exceeded':
+    case 'timed_out':
     case 'peer_closed':
       if (result !== undefined) expect(result, why()).toBe(GodotError.OK); // initialize returns OK
       return;
@@ -303,8 +328,24 @@ function expectedReturn(event: { type: string }, result: unknown, rig: Rig, wher
 const describeRecord = (record: ConnectionRecord) =>
   record.kind === 'transition' ? `${record.machine} ${record.from} --${record.event}--> ${record.to}` : `${record.kind} ${JSON.stringify(record)}`;
 
-/** The checks after every step: the machine's state, the getters, the records, the signals. */
-function checkStep(rig: Rig, machine: ModelMachineName, step: AnyStep, seq: number, descriptions: Description[], where: string): void {
+/** Why the connection ended, as `get_close_info()` says it (without its times and Godot value). */
+type Cause = { by: string; limit: string | null; timeout: string | null; from: string };
+
+/**
+ * Why the connection ended after a connection machine's step, from the one before: the first
+ * cause is kept (a connection a timeout failed, then closed, still says timeout) until initialize.
+ */
+function causeAfter(cause: Cause | null, step: AnyStep): Cause | null {
+  if (step.event.type === 'initialize') return null;
+  if (cause !== null || (step.to !== 'closed' && step.event.type !== 'timed_out')) return cause;
+  return { by: closedBy(step.event), limit: step.event.limit ?? null, timeout: step.event.timeout ?? null, from: step.from };
+}
+
+/**
+ * The checks after every step: the machine's state, the getters, the records, the signals, and
+ * for a connection path why it ended (`cause`: what `causeAfter` says after this step).
+ */
+function checkStep(rig: Rig, machine: ModelMachineName, step: AnyStep, seq: number, descriptions: Description[], where: string, cause: Cause | null): void {
   const channel = machine === 'dataChannel' ? followed(rig) : null;
   const state = channel ? channel.machine.state : rig.pc[machine as 'signaling' | 'connection' | 'gathering'].state;
   expect(state, `${where}: the ${machine} machine's state`).toBe(step.to);
@@ -318,17 +359,24 @@ function checkStep(rig: Rig, machine: ModelMachineName, step: AnyStep, seq: numb
   const wrong = records.filter((record) => record.kind === 'refusal' || record.kind === 'stack_anomaly');
   expect(wrong.map(describeRecord), `${where}: refusals or stack anomalies`).toEqual([]);
   expect(descriptions.map(([type]) => type), `${where}: session_description_created`).toEqual(expectedDescriptions(step.event));
-  if (machine === 'connection') expectCloseInfo(rig, step.to === 'closed' ? { by: closedBy(step.event), limit: step.event.limit ?? null, from: step.from } : null, where);
+  if (step.event.type === 'timed_out') expectTimeoutRecord(records, step.event.timeout!, where);
+  if (machine === 'connection') expectCloseInfo(rig, cause, where);
 }
 
-function closedBy(event: { type: string }): 'local' | 'remote' | 'limit' {
-  return event.type === 'close' ? 'local' : event.type === 'limit_exceeded' ? 'limit' : 'remote';
+function closedBy(event: { type: string }): 'local' | 'remote' | 'limit' | 'timeout' {
+  return event.type === 'close' ? 'local' : event.type === 'limit_exceeded' ? 'limit' : event.type === 'timed_out' ? 'timeout' : 'remote';
 }
 
-/** `get_close_info()` says who closed, the limit and the state before, as expected (null: not closed). */
-function expectCloseInfo(rig: Rig, expected: { by: string; limit: string | null; from: string } | null, where: string): void {
+/** A timeout leaves one stack error record that names it, ERR_TIMEOUT. */
+function expectTimeoutRecord(records: ConnectionRecord[], timeout: string, where: string): void {
+  const errors = records.filter((record) => record.kind === 'stack_error');
+  expect(errors.map((record) => [record.method, record.codeName]), `${where}: the timeout's record`).toEqual([[`timeout.${timeout}`, 'ERR_TIMEOUT']]);
+}
+
+/** `get_close_info()` says who closed, the limit or timeout and the state before, as expected (null: not closed). */
+function expectCloseInfo(rig: Rig, expected: Cause | null, where: string): void {
   const info = rig.pc.get_close_info();
-  const got = info && { by: info.by, limit: info.limit, from: info.last_state_name };
+  const got = info && { by: info.by, limit: info.limit, timeout: info.timeout, from: info.last_state_name };
   expect(got, `${where}: get_close_info()`).toEqual(expected);
   if (info) expect(info.last_state, `${where}: get_close_info().last_state`).toBe(GODOT_VALUES.connection[info.last_state_name]);
 }
@@ -345,7 +393,11 @@ export async function replayOverLoopback(
   coverage: ModelCoverage | null,
   then?: (rig: LoopbackRig) => void | Promise<void>,
 ): Promise<void> {
-  const rig = new LoopbackRig();
+  const waitsForTimeout = plan.steps.some((step) => step.final.kind === 'setupTimeout');
+  const rig = new LoopbackRig(waitsForTimeout ? { setupTimeout: LOOPBACK_SETUP_TIMEOUT_MS } : {});
+  let cause: Cause | null = null;
+  let where = '';
+  let timeoutStepReached = false;
   try {
     if (machine === 'dataChannel') {
       rig.createChannel();
@@ -354,17 +406,24 @@ export async function replayOverLoopback(
     for (let i = 0; i < plan.steps.length; i++) {
       const step = path.steps[i] as AnyStep;
       const { prep, final } = plan.steps[i]!;
-      const where = `step ${i + 1} (${step.from} --${step.label}--> ${step.to}) of ${path.description}`;
+      where = `step ${i + 1} (${step.from} --${step.label}--> ${step.to}) of ${path.description}`;
       for (const action of prep) await prepare(rig, action, where);
       let sdp: string | null = null;
       if (final.kind === 'api' && final.event.type === 'set_remote_description') await rig.readyForRemote();
       if (final.kind === 'api') sdp = sdpFor(rig, final.event);
-      else await waitForHeld(rig, final, where);
+      else if (final.kind === 'release') await waitForHeld(rig, final, where);
       rig.takeDescriptions();
       const seq = rig.lastSeq();
-      const result = final.kind === 'api' ? callApi(rig, final.machine, final.event, sdp) : release(rig, final);
+      let result: unknown;
+      if (final.kind === 'api') result = callApi(rig, final.machine, final.event, sdp);
+      else if (final.kind === 'release') release(rig, final);
+      else {
+        timeoutStepReached = true;
+        await waitForSetupTimeout(rig, seq, where);
+      }
       if (final.kind === 'api') expectedReturn(step.event, result, rig, where);
-      checkStep(rig, machine, step, seq, rig.takeDescriptions(), where);
+      cause = causeAfter(cause, step);
+      checkStep(rig, machine, step, seq, rig.takeDescriptions(), where, cause);
       if (step.event.type === 'put_packet') {
         await rig.waitFor('the packet to cross', () => (rig.farChannel?.get_available_packet_count() ?? 0) > 0);
         expect(new TextDecoder().decode(rig.farChannel!.get_packet())).toBe('model');
@@ -372,9 +431,27 @@ export async function replayOverLoopback(
       }
     }
     await then?.(rig);
+  } catch (error) {
+    throw waitsForTimeout && !timeoutStepReached ? explainEarlyTimeout(rig, error, where) : error;
   } finally {
     rig.close();
   }
+}
+
+const isTimeoutRecord = (record: ConnectionRecord): record is Extract<ConnectionRecord, { kind: 'stack_error' }> =>
+  record.kind === 'stack_error' && record.method === 'timeout.setup';
+
+/** Waits (bounded) for L's setup timer to fail the connection, after `seq`. */
+async function waitForSetupTimeout(rig: LoopbackRig, seq: number, where: string): Promise<void> {
+  await rig.waitFor(`${where}: L's setup timeout (${LOOPBACK_SETUP_TIMEOUT_MS} ms)`, () => rig.recordsSince(seq).some(isTimeoutRecord), LOOPBACK_SETUP_TIMEOUT_MS + 8000);
+}
+
+/** A failure in a replay whose setup timer ran out before the step that waits for it says so. */
+function explainEarlyTimeout(rig: LoopbackRig, error: unknown, where: string): unknown {
+  const fired = rig.pc.get_records().find(isTimeoutRecord);
+  if (!fired) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new Error(`L's setup timeout (${LOOPBACK_SETUP_TIMEOUT_MS} ms) ran out before its step, at ${where}: the steps after the first offer took longer than it (${fired.reason})\n${message}`);
 }
 
 async function prepare(rig: LoopbackRig, action: Prep, where: string): Promise<void> {
@@ -420,6 +497,7 @@ function release(rig: LoopbackRig, final: Extract<Final, { kind: 'release' }>): 
 /** Replays a machine's path on a real connection over the scripted stack, checking every step. */
 export function replayScripted(machine: ModelMachineName, path: ModelPath, coverage: ModelCoverage): void {
   const rig = new ScriptedRig();
+  let cause: Cause | null = null;
   try {
     let scriptedChannel: ScriptedChannel | null = null;
     if (machine === 'dataChannel') {
@@ -442,7 +520,8 @@ export function replayScripted(machine: ModelMachineName, path: ModelPath, cover
       else if (type === 'stack.closed') scriptedChannel!.remoteClosed();
       else if (type === 'stack.error') scriptedChannel!.error(step.event.message);
       if (isApi) expectedReturn(step.event, result, rig, where);
-      checkStep(rig, machine, step, seq, rig.takeDescriptions(), where);
+      cause = causeAfter(cause, step);
+      checkStep(rig, machine, step, seq, rig.takeDescriptions(), where, cause);
       if (type === 'put_packet') {
         expect(scriptedChannel!.sent.at(-1)).toEqual(PACKET);
         coverage.take('scripted', 'dataChannel', 'open', 'put_packet', 'open');
@@ -513,6 +592,7 @@ export function replayWholeModel(path: PeerModelPath, coverage: ModelCoverage): 
           followedChannel = null;
           break;
         case 'limit_exceeded':
+        case 'timed_out':
           result = callApi(rig, 'connection', event, null);
           break;
         default:

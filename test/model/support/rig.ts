@@ -3,6 +3,7 @@ import {
   WebRTCPeerConnection,
   type ConnectionRecord,
   type ExtensionFactory,
+  type PeerConnectionOptions,
   type WebRTCDataChannel,
 } from '../../../src/index.js';
 import { createScriptedStack, scriptedCandidate, scriptedSdp, snapshotDisagreements, type ScriptedStack } from '../../../src/testing/index.js';
@@ -50,8 +51,9 @@ export abstract class Rig {
   protected constructor(
     readonly source: Source,
     private readonly factory: ExtensionFactory,
+    options: Pick<PeerConnectionOptions, 'setupTimeout'> = {},
   ) {
-    this.pc = withStack(factory, () => new WebRTCPeerConnection({ id: `model-${source}-${++serial}` }));
+    this.pc = withStack(factory, () => new WebRTCPeerConnection({ ...options, id: `model-${source}-${++serial}` }));
     this.pc.session_description_created.connect((type, sdp) => {
       this.descriptions.push([type, sdp]);
       if (type === 'offer') this.offer = sdp;
@@ -167,9 +169,10 @@ export class LoopbackRig extends Rig {
   private remoteFrom: RawPeer | 'offerer' | null = null;
   private readonly raw: RawPeer[] = [];
 
-  constructor() {
+  /** `setupTimeout`: L's, for a path that waits for it to fail the connection (else the default). */
+  constructor(options: Pick<PeerConnectionOptions, 'setupTimeout'> = {}) {
     const gate = createGate(loopbackExtension, `gated-${serial + 1}`);
-    super('loopback', gate.factory);
+    super('loopback', gate.factory, options);
     this.gate = gate;
     this.pc.ice_candidate_created.connect((media, index, name) => {
       this.localCandidates.push([media, index, name]);
