@@ -9,7 +9,9 @@
  *   is also replayed through the scripted stack, which can report anything.
  * - The transitions into closed that need a whole connected pair (the stack's report of closed
  *   to the signaling machine, a limit): caused over loopback by a far end that closes or sends
- *   packets past a tiny `maxQueuedPackets` (`support/close-causes.ts`).
+ *   packets past a tiny `maxQueuedPackets` (`support/close-causes.ts`). A timeout
+ *   (`timed_out(setup)`) is caused by L's own setup timer, short in those replays, running out
+ *   while the gate holds the stack's reports; through the scripted stack, by `failForTimeout`.
  * - The whole model (the four machines put together as `WebRTCPeerConnection` routes calls and
  *   reports): the shortest path to each of its states, replayed through the scripted stack;
  *   `get_close_info()` must say what the model's connection machine says at every step.
