@@ -1,6 +1,7 @@
 import { observeRecords } from '../records/recorder.js';
 import type { ConnectionRecord } from '../records/record.js';
 import { redactRecord } from '../records/redact.js';
+import { log } from '../log.js';
 import { JsonlSink, type JsonlSinkOptions } from './jsonl-sink.js';
 
 export interface AuditOptions extends JsonlSinkOptions {
@@ -10,7 +11,7 @@ export interface AuditOptions extends JsonlSinkOptions {
   onRecord?: (record: ConnectionRecord) => void;
   /** Which connections to keep (all by default). */
   connections?: (connection: string) => boolean;
-  /** Told once when the file cannot be written (the trail then stops writing to it); the default prints to stderr. */
+  /** Told once when the file cannot be written (the trail then stops writing to it); the default logs it (`setLogger`, source 'audit'). */
   onError?: (error: unknown) => void;
   /**
    * How long `stop()` waits at most for the stack's last reports (default 1000 ms): a channel
@@ -50,7 +51,7 @@ export interface Audit {
 export function startAudit(options: AuditOptions): Audit {
   const sink = options.file === undefined ? null : new JsonlSink(options.file, options);
   const redact = options.redact ?? redactRecord;
-  const onError = options.onError ?? ((error: unknown) => console.error(`webrtc-statecharts: the audit file ${options.file} cannot be written; the trail stops`, error));
+  const onError = options.onError ?? ((error: unknown) => log('error', 'audit', `the audit file ${options.file} cannot be written; the trail stops`, error));
   let failed = false;
   // Channels whose machine closed before the stack reported the close: `stack.closed` is on its way.
   const awaitingStack = new Set<string>();
@@ -74,7 +75,7 @@ export function startAudit(options: AuditOptions): Audit {
       try {
         options.onRecord(redact(record));
       } catch (error) {
-        console.error('webrtc-statecharts: an audit callback threw', error);
+        log('error', 'audit', 'an audit callback threw', error);
       }
     }
     // Outside the stack's callback: the trail ends once this record is written.
