@@ -68,7 +68,7 @@ export interface CandidateEndpoint {
   candidate: string;
 }
 
-/** What the stack counts of one connection: its transport's bytes (all channels, SCTP and DTLS overhead included), the round trip and the pair ICE selected. */
+/** What the stack counts of one connection: the messages' payload bytes handed to SCTP and delivered by it (every channel, no protocol overhead), the round trip and the pair ICE selected. */
 export interface StackStats {
   bytesSent: number;
   bytesReceived: number;

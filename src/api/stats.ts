@@ -34,7 +34,7 @@ export interface ConnectionStats {
   bytes_sent: number;
   messages_received: number;
   bytes_received: number;
-  /** The transport's bytes as the stack counts them (SCTP, DTLS and ICE overhead included); null without a stack connection. */
+  /** The messages' payload as libdatachannel counts it, handed to SCTP and delivered by it (no protocol overhead, every channel); null without a stack connection. */
   transport_bytes_sent: number | null;
   transport_bytes_received: number | null;
   /** SCTP's smoothed round-trip time in ms; null before the stack has one. */

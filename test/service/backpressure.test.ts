@@ -34,7 +34,7 @@ describe('send backpressure', () => {
     }
     expect(busy).toBeGreaterThan(0);
     expect(peak).toBeLessThanOrEqual(budget);
-    const refusal = a.get_records().findLast((record) => record.kind === 'refusal');
+    const refusal = [...a.get_records()].reverse().find((record) => record.kind === 'refusal');
     expect(refusal).toMatchObject({ method: 'put_packet', code: GodotError.ERR_BUSY, codeName: 'ERR_BUSY', machine: 'dataChannel', state: 'open' });
     expect((refusal as { reason: string }).reason).toMatch(/maxBufferedBytes \(1048576\).*buffered_amount_low.*drained\(\)/);
     // The low-water signal and drained(): the buffer empties.

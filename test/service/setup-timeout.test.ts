@@ -26,7 +26,7 @@ describe('the setup timeout', () => {
     expect(offerer.create_offer()).toBe(GodotError.OK);
     await pollUntil([], () => answerCode !== null);
     expect(answerCode).toBe(GodotError.ERR_UNAVAILABLE);
-    const refusal = offerer.get_records().findLast((record) => record.kind === 'refusal')!;
+    const refusal = [...offerer.get_records()].reverse().find((record) => record.kind === 'refusal')!;
     expect(refusal).toMatchObject({ method: 'set_remote_description', state: 'stable' });
     expect((refusal as { reason: string }).reason).toContain('set_local_description("offer", sdp) was never called');
 
