@@ -1,9 +1,13 @@
 /**
  * A local, offline inspector for the process's connections: `startInspector()` serves a page on
  * 127.0.0.1 that draws every machine of the selected connection from its definition and follows
- * it live.
+ * it live, with each connection's stats.
  */
 export { startInspector, randomToken, type InspectorOptions, type RunningInspector, type InspectorMessage } from './server.js';
-export { machineGraph, layoutGraph, renderSvg, type MachineGraph, type GraphEdge, type Layout } from './graph.js';
-export { InspectorModel, type ConnectionView } from './model.js';
+export { machineGraph, drawnTransition, callText, type MachineGraph, type GraphEdge, type GraphTransition } from './graph.js';
+export { layoutGraph, placeDiagram, labelOverlaps, type Layout, type Diagram, type PlacedLabel } from './layout.js';
+export { renderSvg } from './svg.js';
+export { graphOf, DIAGRAM_MACHINES } from './diagrams.js';
+export { statsView, type ConnectionStatsView } from './stats.js';
+export { InspectorModel, type ConnectionView, type LastTransition } from './model.js';
 export { liveConnections, onConnectionCreated } from '../records/connections.js';

@@ -1,5 +1,7 @@
 import type { WebRTCPeerConnection } from '../api/peer-connection.js';
 import type { ConnectionRecord } from '../records/record.js';
+import { graphOf } from './diagrams.js';
+import { drawnTransition } from './graph.js';
 
 /** What the inspector shows of one connection; sent whole to the page whenever it changes. */
 export interface ConnectionView {
@@ -9,10 +11,23 @@ export interface ConnectionView {
   states: { signaling: string; connection: string; gathering: string };
   /** Each data channel's state, by `label#id`. */
   channels: Record<string, string>;
-  /** The last transition each machine took (`signaling`, `connection`, `gathering`, or a channel's key). */
-  last: Record<string, { from: string; to: string; event: string; seq: number }>;
+  /**
+   * The last transition each machine took (`signaling`, `connection`, `gathering`, or a channel's
+   * key), with the diagram's element that stands for it (`data-drawn`) and its line (`data-key`),
+   * null for a transition the diagram does not have.
+   */
+  last: Record<string, LastTransition>;
   /** The newest records, oldest first. */
   records: ConnectionRecord[];
+}
+
+export interface LastTransition {
+  from: string;
+  to: string;
+  event: string;
+  seq: number;
+  drawn: string | null;
+  key: string | null;
 }
 
 /**
@@ -66,7 +81,8 @@ export class InspectorModel {
     } else {
       view.states[record.machine] = record.to;
     }
-    view.last[key] = { from: record.from, to: record.to, event: record.event, seq: record.seq };
+    const drawn = drawnTransition(graphOf(record.machine), record.from, record.event, record.to);
+    view.last[key] = { from: record.from, to: record.to, event: record.event, seq: record.seq, drawn: drawn?.element ?? null, key: drawn?.key ?? null };
     return record.machine === 'connection' && record.to === 'closed' ? this.prune() : [];
   }
 

@@ -5,7 +5,10 @@
  *
  * Hooks for tests and tools: `#connections li[data-connection="pc-1"]` (with `data-connection-state`),
  * `.panel[data-machine="connection"] g.state.current[data-state="connected"]`, and
- * `#records tr[data-seq]`; `document.body.dataset.socket` is `open` while the socket is.
+ * `#records tr[data-seq]`; the element lit for the last transition is `[data-drawn].taken` (its line
+ * `tspan.taken`); `#stats[data-connection]` holds the selected connection's `get_stats()`, each
+ * figure as `[data-stat="bytes_received"]` with its number in `data-value`, and a row per channel
+ * (`tr[data-channel="chat#1"]`); `document.body.dataset.socket` is `open` while the socket is.
  */
 export function inspectorPage(nonce: string): string {
   return `<!doctype html>
@@ -54,13 +57,21 @@ export function inspectorPage(nonce: string): string {
   svg .entry circle { fill: #6b7785; }
   svg .edge text, svg .loop text { fill: var(--muted); font-size: 10px; }
   svg .edge.taken path, svg .loop.taken path { stroke: var(--taken); stroke-width: 2.4; }
-  svg .edge.taken text, svg .loop.taken text { fill: var(--taken); font-weight: 600; }
+  svg .taken text.label { fill: var(--taken); }
+  svg .taken tspan.taken, svg .loop.taken text.label, svg text.note.taken { fill: var(--taken); font-weight: 600; }
+  svg text.label.hidden { display: none; }
+  svg .taken text.label.hidden { display: inline; }
   svg marker path { fill: #8a94a6; }
   svg .note { fill: var(--muted); font-size: 11px; }
   svg .edge text, svg .loop text { paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
   svg .edge.faint path, svg .loop.faint path { stroke: #d3d9e2; stroke-dasharray: 3 3; }
   svg .edge.faint.taken path, svg .loop.faint.taken path { stroke: var(--taken); stroke-dasharray: none; }
   section.records { margin-top: 14px; }
+  section.stats { margin-bottom: 12px; }
+  #stats .figures { display: flex; flex-wrap: wrap; gap: 6px 18px; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 8px 10px; margin-bottom: 6px; }
+  #stats .figure .name { color: var(--muted); font-size: 11px; display: block; }
+  #stats .figure .value { font-variant-numeric: tabular-nums; }
+  #stats .when { color: var(--muted); font-size: 11px; margin: 0 0 4px; }
   table { border-collapse: collapse; width: 100%; background: #fff; border: 1px solid var(--line); border-radius: 8px; overflow: hidden; font-size: 12px; }
   th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #edf0f4; vertical-align: top; }
   th { background: #f3f5f8; font-weight: 600; color: var(--muted); }
@@ -83,6 +94,9 @@ export function inspectorPage(nonce: string): string {
   const MACHINES = ['signaling', 'connection', 'gathering'];
   let diagrams = {};
   const views = new Map();
+  // The newest get_stats() of each connection, and when the server took it.
+  let stats = {};
+  let statsTime = 0;
   // Chosen by a click or the URL's #id; until then the first connection that is not closed.
   let chosen = decodeURIComponent(location.hash.slice(1)) || null;
   let selected = null;
@@ -121,6 +135,9 @@ export function inspectorPage(nonce: string): string {
       } else if (data.type === 'update') {
         for (const view of data.connections) views.set(view.id, view);
         for (const id of data.removed) views.delete(id);
+      } else if (data.type === 'stats') {
+        stats = data.stats;
+        statsTime = data.time;
       }
       render();
     };
@@ -166,6 +183,7 @@ export function inspectorPage(nonce: string): string {
       shownId = view.id;
       detail.replaceChildren(
         el('h2', {}, view.id),
+        el('section', { class: 'stats' }, el('h2', {}, 'Stats'), el('div', { id: 'stats' })),
         el('div', { id: 'machines' }),
         el('section', { class: 'records' }, el('h2', {}, 'Recent records'),
           el('table', {}, el('thead', {}, el('tr', {}, ...['seq', 'time', 'machine', 'what', 'event / reason'].map((h) => el('th', {}, h)))), el('tbody', { id: 'records' }))));
@@ -190,13 +208,58 @@ export function inspectorPage(nonce: string): string {
       panel.dataset.state = want.state;
       for (const node of panel.querySelectorAll('g.state')) node.classList.toggle('current', node.dataset.state === want.state);
       const last = view.last[want.channel || want.key];
-      for (const edge of panel.querySelectorAll('g.edge, g.loop')) {
-        const taken = !!last && (edge.dataset.edge === last.from + '->' + last.to || (last.from === last.to && edge.dataset.loop === last.from));
-        edge.classList.toggle('taken', taken);
+      // Exactly the element the server matched the record to (null: none drawn, nothing lit).
+      for (const node of panel.querySelectorAll('[data-drawn]')) node.classList.toggle('taken', !!last && node.dataset.drawn === last.drawn);
+      for (const line of panel.querySelectorAll('tspan[data-key]')) {
+        line.classList.toggle('taken', !!last && line.closest('[data-drawn]').dataset.drawn === last.drawn && line.dataset.key === last.key);
       }
       panel.querySelector('.last').textContent = last ? 'last: ' + last.from + ' → ' + last.to + ' on ' + last.event + ' (#' + last.seq + ')' : 'no transition yet';
     }
+    renderStats(view);
     renderRecords(view);
+  }
+
+  const count = (n) => n === null || n === undefined ? '–' : Number(n).toLocaleString('en');
+  const bytes = (n) => n === null || n === undefined ? '–' : count(n) + ' B';
+  function age(ms) {
+    const s = ms / 1000;
+    return s < 60 ? s.toFixed(1) + ' s' : Math.floor(s / 60) + ' min ' + Math.floor(s % 60) + ' s';
+  }
+  const endpoint = (e) => e.type + ' ' + (e.address.includes(':') ? '[' + e.address + ']' : e.address) + ':' + e.port + ' ' + e.transport;
+
+  function renderStats(view) {
+    const box = document.getElementById('stats');
+    const s = stats[view.id];
+    box.dataset.connection = view.id;
+    if (!s) {
+      box.replaceChildren(el('p', { class: 'when' }, 'no stats yet'));
+      return;
+    }
+    const figure = (name, key, value, shown) => el('div', { class: 'figure', 'data-stat': key, 'data-value': String(value) },
+      el('span', { class: 'name' }, name), el('span', { class: 'value' }, shown));
+    const pair = s.selected_pair;
+    const pairText = pair ? endpoint(pair.local) + ' ⇄ ' + endpoint(pair.remote) : '';
+    const figures = el('div', { class: 'figures' },
+      figure('age', 'age_ms', Math.round(s.age_ms), age(s.age_ms)),
+      figure('sent', 'bytes_sent', s.bytes_sent, bytes(s.bytes_sent) + ' in ' + count(s.messages_sent) + ' messages'),
+      figure('received', 'bytes_received', s.bytes_received, bytes(s.bytes_received) + ' in ' + count(s.messages_received) + ' messages'),
+      figure('transport sent / received', 'transport_bytes', (s.transport_bytes_sent ?? '') + '/' + (s.transport_bytes_received ?? ''), bytes(s.transport_bytes_sent) + ' / ' + bytes(s.transport_bytes_received)),
+      figure('rtt', 'rtt_ms', s.rtt_ms ?? '', s.rtt_ms === null ? '–' : s.rtt_ms.toFixed(1) + ' ms'),
+      figure('selected pair', 'selected_pair', pairText, pair ? pairText : 'none yet'),
+      figure('queued (unread)', 'queued_bytes', s.queued_bytes, bytes(s.queued_bytes)),
+      figure('buffered (to send)', 'buffered_amount', s.buffered_amount, bytes(s.buffered_amount)));
+    const rows = s.channels.map((c) => {
+      const cell = (key, value, shown) => el('td', { class: 'num', 'data-stat': key, 'data-value': String(value) }, shown);
+      return el('tr', { 'data-channel': c.label + '#' + c.id },
+        el('td', {}, c.label + '#' + c.id), el('td', {}, c.state_name),
+        cell('bytes_sent', c.bytes_sent, bytes(c.bytes_sent) + ' / ' + count(c.messages_sent)),
+        cell('bytes_received', c.bytes_received, bytes(c.bytes_received) + ' / ' + count(c.messages_received)),
+        cell('buffered_amount', c.buffered_amount, bytes(c.buffered_amount)),
+        cell('queued_bytes', c.queued_bytes, bytes(c.queued_bytes) + ' / ' + count(c.queued_packets)));
+    });
+    const channels = rows.length === 0 ? el('p', { class: 'when' }, 'no channel') :
+      el('table', {}, el('thead', {}, el('tr', {}, ...['channel', 'state', 'sent / messages', 'received / messages', 'buffered', 'queued / packets'].map((h) => el('th', {}, h)))), el('tbody', {}, ...rows));
+    box.replaceChildren(el('p', { class: 'when' }, 'get_stats() at ' + new Date(statsTime).toISOString().slice(11, 19)), figures, channels);
   }
 
   function renderRecords(view) {

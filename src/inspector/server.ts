@@ -3,15 +3,16 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { connectionMachine } from '../machines/connection.js';
-import { dataChannelMachine } from '../machines/data-channel.js';
-import { gatheringMachine } from '../machines/gathering.js';
-import { signalingMachine } from '../machines/signaling.js';
+import type { WebRTCPeerConnection } from '../api/peer-connection.js';
 import { liveConnections, onConnectionCreated } from '../records/connections.js';
+import type { MachineName } from '../records/record.js';
 import { observeRecords } from '../records/recorder.js';
-import { machineGraph, renderSvg, type MachineGraph } from './graph.js';
+import { DIAGRAM_MACHINES, graphOf } from './diagrams.js';
+import type { MachineGraph } from './graph.js';
 import { InspectorModel, type ConnectionView } from './model.js';
 import { inspectorPage } from './page.js';
+import { statsView, type ConnectionStatsView } from './stats.js';
+import { renderSvg } from './svg.js';
 
 export interface InspectorOptions {
   /** Address to listen on; 127.0.0.1 by default (only this machine can connect). */
@@ -24,6 +25,8 @@ export interface InspectorOptions {
   recentRecords?: number;
   /** Closed connections kept on the list (default 20). */
   keepClosed?: number;
+  /** How often each connection's `get_stats()` is sent to the pages, in ms, while one is connected (default 1000). */
+  statsIntervalMs?: number;
 }
 
 export interface RunningInspector {
@@ -42,16 +45,17 @@ export interface RunningInspector {
 /** The messages the page receives. */
 export type InspectorMessage =
   | { type: 'hello'; diagrams: Record<string, { graph: MachineGraph; svg: string }>; connections: ConnectionView[] }
-  | { type: 'update'; connections: ConnectionView[]; removed: string[] };
-
-const DIAGRAMS = { signaling: signalingMachine, connection: connectionMachine, gathering: gatheringMachine, dataChannel: dataChannelMachine };
+  | { type: 'update'; connections: ConnectionView[]; removed: string[] }
+  /** Every listed connection's `get_stats()`, by id, taken at `time` (wall ms). */
+  | { type: 'stats'; time: number; stats: Record<string, ConnectionStatsView> };
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /**
  * A local inspector: an HTTP + WebSocket server whose page lists the process's connections and,
  * for the one selected, draws each machine (signaling, connection, gathering, every data channel)
  * from its definition, marks the current state and the last transition as records arrive, and
- * shows the recent records. A page that opens late gets the current picture at once. Nothing
+ * shows the recent records and each connection's `get_stats()` (sent every `statsIntervalMs`
+ * while a page is connected). A page that opens late gets the current picture at once. Nothing
  * leaves the machine: the page loads nothing from elsewhere.
  *
  * @example
@@ -67,8 +71,8 @@ export async function startInspector(options: InspectorOptions = {}): Promise<Ru
   const token = options.token;
   const model = new InspectorModel(options.recentRecords ?? 50, options.keepClosed ?? 20);
   const diagrams = Object.fromEntries(
-    Object.entries(DIAGRAMS).map(([name, machine]) => {
-      const graph = machineGraph(machine);
+    Object.keys(DIAGRAM_MACHINES).map((name) => {
+      const graph = graphOf(name as MachineName);
       return [name, { graph, svg: renderSvg(graph) }];
     }),
   );
@@ -92,6 +96,35 @@ export async function startInspector(options: InspectorOptions = {}): Promise<Ru
     if (connections.length === 0 && message.removed.length === 0) return;
     const text = JSON.stringify(message);
     for (const socket of sockets) if (socket.readyState === WebSocket.OPEN) socket.send(text);
+  };
+
+  // Stats are taken from a timer (never inside a stack callback), only while a page is connected.
+  const statsIntervalMs = Math.max(100, options.statsIntervalMs ?? 1000);
+  let statsTimer: NodeJS.Timeout | null = null;
+  let stopped = false;
+  const statsMessage = (): string => {
+    const latest = new Map<string, WebRTCPeerConnection>();
+    for (const pc of liveConnections()) if (model.get(pc.id)) latest.set(pc.id, pc);
+    const stats: Record<string, ConnectionStatsView> = {};
+    for (const [id, pc] of latest) {
+      const view = statsView(pc);
+      if (view !== null) stats[id] = view;
+    }
+    const message: InspectorMessage = { type: 'stats', time: Date.now(), stats };
+    return JSON.stringify(message);
+  };
+  const sendStats = () => {
+    if (sockets.size === 0) return;
+    const text = statsMessage();
+    for (const socket of sockets) if (socket.readyState === WebSocket.OPEN) socket.send(text);
+  };
+  const watchStats = () => {
+    if (stopped) return;
+    if (sockets.size > 0 && statsTimer === null) statsTimer = setInterval(sendStats, statsIntervalMs).unref();
+    if (sockets.size === 0 && statsTimer !== null) {
+      clearInterval(statsTimer);
+      statsTimer = null;
+    }
   };
 
   const stopRecords = observeRecords((record) => {
@@ -174,10 +207,16 @@ export async function startInspector(options: InspectorOptions = {}): Promise<Ru
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
       sockets.add(ws);
-      ws.on('close', () => sockets.delete(ws));
-      ws.on('error', () => sockets.delete(ws));
+      const gone = () => {
+        sockets.delete(ws);
+        watchStats();
+      };
+      ws.on('close', gone);
+      ws.on('error', gone);
       const hello: InspectorMessage = { type: 'hello', diagrams, connections: model.list() };
       ws.send(JSON.stringify(hello));
+      ws.send(statsMessage());
+      watchStats();
       for (const viewer of viewers.splice(0)) viewer();
     });
   });
@@ -200,9 +239,12 @@ export async function startInspector(options: InspectorOptions = {}): Promise<Ru
     clients: () => sockets.size,
     whenViewed: () => (sockets.size > 0 ? Promise.resolve() : new Promise<void>((resolve) => viewers.push(resolve))),
     async close() {
+      stopped = true;
       stopRecords();
       stopConnections();
       if (flushTimer) clearTimeout(flushTimer);
+      if (statsTimer) clearInterval(statsTimer);
+      statsTimer = null;
       for (const socket of sockets) socket.terminate();
       wss.close();
       await new Promise<void>((resolve) => {
