@@ -43,9 +43,10 @@ async function vanished(kind: 'idle' | 'busy' | 'keepalive' | 'pings'): Promise<
   const pc = new WebRTCPeerConnection();
   if (withKeepalive) keepalive(pc, options);
   const chat = pc.create_data_channel('chat', { negotiated: true, id: 1 })!;
+  if (!(await remote.ready(60_000))) throw new Error(`${kind}: the remote did not start\n${remote.stderr.join('')}`);
   remote.connect(pc);
   const open = () => pc.get_connection_state() === ConnectionState.STATE_CONNECTED && chat.get_ready_state() === WebRTCDataChannel.STATE_OPEN && remote.has('open');
-  if (!(await driveUntil(remote, pc, open, 15_000))) throw new Error(`${kind}: the pair did not connect\n${remote.stderr.join('')}`);
+  if (!(await driveUntil(remote, pc, open, 15_000))) throw new Error(`${kind}: the pair did not connect (survivor ${JSON.stringify(pc.get_machine_states())}, chat ${chat.get_ready_state()}, remote said ${remote.messages.map((m) => (m.type === 'state' ? `state ${String(m.state)}` : m.type)).join(' ')})\n${remote.stderr.join('')}`);
   // Both consent checks and SCTP heartbeats have run for a while: a kill at a random point of their cycles.
   await driveUntil(remote, pc, () => false, 2000 + Math.random() * 5000);
   const payload = new Uint8Array(100);
@@ -83,9 +84,11 @@ async function neverConnects(kind: 'ice-stack' | 'ice-setup'): Promise<Outcome> 
   a.connection_state_changed.connect((state) => changes.push({ state: STATE_NAMES[state]!, ms: performance.now() - startedAt }));
   a.create_offer();
   const deadline = startedAt + CASE_LIMIT_MS;
-  while (a.get_connection_state() !== ConnectionState.STATE_CLOSED && a.get_connection_state() !== ConnectionState.STATE_FAILED && performance.now() < deadline) {
+  // Poll, then look: the state change is emitted (and timed) by the poll that finds it.
+  while (performance.now() < deadline) {
     a.poll();
     b.poll();
+    if (a.get_connection_state() === ConnectionState.STATE_CLOSED || a.get_connection_state() === ConnectionState.STATE_FAILED) break;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   await new Promise((resolve) => setTimeout(resolve, 200));

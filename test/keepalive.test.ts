@@ -46,6 +46,7 @@ describe('keepalive', () => {
     const pc = peer({ id: 'survivor' });
     const alive = keepalive(pc, options)!;
     const chat = pc.create_data_channel('chat', { negotiated: true, id: 1 })!;
+    expect(await remote.ready(30_000), remote.stderr.join('')).toBe(true);
     remote.connect(pc);
     const open = () => pc.get_connection_state() === CONNECTED && chat.get_ready_state() === WebRTCDataChannel.STATE_OPEN && remote.has('open');
     expect(await driveUntil(remote, pc, open, 15_000), remote.stderr.join('')).toBe(true);
@@ -82,14 +83,15 @@ describe('keepalive', () => {
     expect(record.reason).toMatch(/^the remote end fell silent: no keepalive packet for \d+ ms since the last one \(timeoutMs 3000, a ping every 500 ms each way; \d+ received in all\)$/);
     expect(alive.get_stats()).toMatchObject({ state: 'stopped', stopped_by: 'timed_out' });
     expect(chat.get_ready_state()).toBe(WebRTCDataChannel.STATE_CLOSED);
-  }, 40_000);
+  }, 70_000);
 
-  it('does not fail a live remote because this end\'s event loop was blocked for longer than timeoutMs', async () => {
+  it('does not fail a live remote because this end\'s event loop was blocked for longer than timeoutMs', { timeout: 60_000 }, async () => {
     // The remote waits longer, so that only this end's judgment is under test.
     const remote = new KeepaliveRemote({ intervalMs: 200, timeoutMs: 10_000 });
     remotes.push(remote);
     const pc = peer({ id: 'blocked' });
     const alive = keepalive(pc, { intervalMs: 200, timeoutMs: 1000 })!;
+    expect(await remote.ready(30_000), remote.stderr.join('')).toBe(true);
     remote.connect(pc);
     expect(await driveUntil(remote, pc, () => alive.get_stats().packets_received >= 3, 15_000), remote.stderr.join('')).toBe(true);
     // The remote's pings reach the stack meanwhile, but JavaScript sees them only once the loop turns.
