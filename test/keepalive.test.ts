@@ -3,6 +3,8 @@ import { GodotError, WebRTCDataChannel, WebRTCPeerConnection, setLogger, type Lo
 import { DEFAULT_KEEPALIVE_ID, keepalive, type Keepalive } from '../src/api/keepalive.js';
 import { decode, encode, peer, pollUntil, wire } from './support/loopback.js';
 import { KeepaliveRemote, driveUntil } from './fixtures/keepalive-spawn.js';
+import { launchChromium } from './browser/chromium.js';
+import { browserEnd, connectAndTalk } from './browser/page-peer.js';
 
 const CONNECTED = WebRTCPeerConnection.STATE_CONNECTED;
 const FAILED = WebRTCPeerConnection.STATE_FAILED;
@@ -164,6 +166,55 @@ describe('keepalive', () => {
     await pollUntil([a], () => a.get_connection_state() === WebRTCPeerConnection.STATE_CLOSED, 5000);
     await stopped(again, 1000);
     expect(again.get_stats().stopped_by).toBe('ended');
+  });
+
+  it('works against a Chromium page that runs the page code of docs/vanished-peers.md, and notices when the page falls silent', { timeout: 60_000 }, async () => {
+    const browser = await launchChromium(['--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns']);
+    try {
+      const end = await browserEnd(browser);
+      // The doc's page code, with shorter times.
+      await end.page.evaluate(({ intervalMs }) => {
+        const w = globalThis as any;
+        const keepalive = w.pc.createDataChannel('keepalive', { negotiated: true, id: 1023, ordered: false, maxRetransmits: 0 });
+        const ping = new Uint8Array([0x6b]);
+        w.keepaliveTimer = setInterval(() => keepalive.readyState === 'open' && keepalive.send(ping), intervalMs);
+        w.heard = 0;
+        keepalive.onmessage = () => w.heard++;
+      }, { intervalMs: 200 });
+      const pc = peer({ id: 'service' });
+      const alive = keepalive(pc, { intervalMs: 200, timeoutMs: 1000 })!;
+      const chat = pc.create_data_channel('chat', { negotiated: true, id: 1 })!;
+      const offers: string[] = [];
+      const candidates: string[] = [];
+      pc.session_description_created.connect((type, sdp) => {
+        pc.set_local_description(type, sdp);
+        offers.push(sdp);
+      });
+      pc.ice_candidate_created.connect((_media, _index, name) => candidates.push(name));
+      pc.create_offer();
+      await pollUntil([pc], () => offers.length === 1);
+      expect(pc.set_remote_description('answer', await end.describe(offers[0]!))).toBe(GodotError.OK);
+      await connectAndTalk(pc, () => chat, end, candidates);
+
+      await sleep(1500);
+      expect(pc.get_connection_state()).toBe(CONNECTED);
+      expect(alive.get_stats()).toMatchObject({ state: 'running', send_errors: 0 });
+      expect(alive.get_stats().packets_received).toBeGreaterThanOrEqual(4);
+      expect(await end.page.evaluate(() => (globalThis as any).heard as number)).toBeGreaterThanOrEqual(4);
+
+      // The page stops pinging (its tab frozen, say): the service fails the connection after about timeoutMs.
+      await end.page.evaluate(() => clearInterval((globalThis as any).keepaliveTimer));
+      const silentFrom = performance.now();
+      await stopped(alive, 5000);
+      const noticedMs = performance.now() - silentFrom;
+      expect(alive.get_stats().stopped_by).toBe('timed_out');
+      expect(noticedMs).toBeGreaterThanOrEqual(600);
+      expect(noticedMs).toBeLessThan(2000);
+      expect(pc.get_close_info()).toMatchObject({ by: 'timeout', timeout: 'keepalive' });
+      await end.page.close();
+    } finally {
+      await browser.close();
+    }
   });
 
   it('creates an unordered, unretransmitted negotiated channel with the defaults, and refuses what it cannot do', () => {
