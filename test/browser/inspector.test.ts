@@ -87,4 +87,33 @@ describe('the inspector in Chromium', () => {
     await late.close();
     await page.close();
   }, 60_000);
+
+  it('lights the loop of the event taken: add_ice_candidate its own, not the one of create_data_channel or create_offer', async () => {
+    const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+    const pc = peer();
+    await page.goto(`${inspector.url}#${pc.id}`);
+    const signaling = '.panel[data-machine="signaling"]';
+    const lit = async () => {
+      const taken = page.locator(`${signaling} [data-drawn].taken`);
+      expect(await taken.count()).toBe(1);
+      return { drawn: await taken.getAttribute('data-drawn'), label: await taken.locator('text.label').textContent() };
+    };
+    pc.create_data_channel('chat', { negotiated: true, id: 1 });
+    await page.locator(`${signaling} g.loop.taken[data-drawn="stable/create_data_channel"]`).waitFor({ timeout: 5000 });
+    expect(await lit()).toEqual({ drawn: 'stable/create_data_channel', label: 'create_data_channel()' });
+
+    // Before a remote description the candidate is held: the machine takes it, staying in stable.
+    expect(pc.add_ice_candidate('0', 0, 'candidate:1 1 UDP 2122317823 127.0.0.1 9 typ host')).toBe(0);
+    await page.locator(`${signaling} g.loop.taken[data-drawn="stable/add_ice_candidate"]`).waitFor({ timeout: 5000 });
+    expect(await lit()).toEqual({ drawn: 'stable/add_ice_candidate', label: 'add_ice_candidate()' });
+    // Its label is drawn only while lit: the note speaks for it otherwise.
+    expect(await page.locator(`${signaling} g.loop.taken text.label`).isVisible()).toBe(true);
+    expect(await page.locator(`${signaling} g.loop[data-drawn="haveLocalOffer/add_ice_candidate"] text.label`).isVisible()).toBe(false);
+    expect(await page.locator(`${signaling} .last`).innerText()).toContain('stable → stable on add_ice_candidate');
+
+    expect(pc.create_offer()).toBe(0);
+    await page.locator(`${signaling} g.loop.taken[data-drawn="stable/create_offer"]`).waitFor({ timeout: 5000 });
+    expect(await lit()).toEqual({ drawn: 'stable/create_offer', label: 'create_offer()' });
+    await page.close();
+  }, 30_000);
 });
