@@ -43,5 +43,16 @@ export type { WaitOptions } from './api/waits.js';
 export type { ConnectionStats, ChannelStats } from './api/stats.js';
 export type { StackStats, CandidateEndpoint } from './adapters/extension.js';
 export { DEFAULT_SETUP_TIMEOUT_MS } from './api/setup-timeout.js';
+export {
+  keepalive,
+  DEFAULT_KEEPALIVE_INTERVAL_MS,
+  DEFAULT_KEEPALIVE_TIMEOUT_MS,
+  DEFAULT_KEEPALIVE_ID,
+  KEEPALIVE_LABEL,
+  type Keepalive,
+  type KeepaliveOptions,
+  type KeepaliveStats,
+  type KeepaliveStop,
+} from './api/keepalive.js';
 export { setLogger, type Logger, type LogEntry, type LogLevel, type LogSource } from './log.js';
 export { onStackLog, recordStreamResets, type StackLogLine } from './adapters/stack-log.js';
