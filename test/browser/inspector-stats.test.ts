@@ -81,28 +81,27 @@ describe("the inspector's stats in Chromium", () => {
       await page.locator('.panel[data-machine="dataChannel"] g.state').first().waitFor({ timeout: 5000 });
       // The worst case: every label shown (also those drawn only while lit), all in bold.
       await page.addStyleTag({ content: 'svg text.label.hidden { display: inline !important } svg text.label { font-weight: 600 !important }' });
-      const overlaps = await page.evaluate(() => {
-        const result: Record<string, string[]> = {};
-        for (const panel of document.querySelectorAll<HTMLElement>('.panel')) {
-          const items = [...panel.querySelectorAll<SVGGraphicsElement>('text.label, g.state rect, text.note')].map((node) => {
-            const box = node.getBBox();
-            const owner = node.closest('[data-drawn], g.state') ?? node;
-            return { owner, name: `${owner.getAttribute('data-drawn') ?? owner.getAttribute('data-state')}: ${node.textContent}`, box };
+      // Page code as text: tsc here has no DOM types.
+      const overlaps: Record<string, string[]> = await page.evaluate(`(() => {
+        const result = {};
+        for (const panel of document.querySelectorAll('.panel')) {
+          const items = [...panel.querySelectorAll('text.label, g.state rect, text.note')].map((node) => {
+            const owner = node.closest('[data-drawn], g.state') || node;
+            return { owner, name: (owner.getAttribute('data-drawn') || owner.getAttribute('data-state')) + ': ' + node.textContent, box: node.getBBox() };
           });
-          const hits: string[] = [];
+          const hits = [];
           for (let i = 0; i < items.length; i++) {
             for (let j = i + 1; j < items.length; j++) {
-              const a = items[i]!;
-              const b = items[j]!;
+              const a = items[i], b = items[j];
               if (a.owner === b.owner) continue;
               const apart = a.box.x + a.box.width <= b.box.x || b.box.x + b.box.width <= a.box.x || a.box.y + a.box.height <= b.box.y || b.box.y + b.box.height <= a.box.y;
-              if (!apart) hits.push(`${a.name} × ${b.name}`);
+              if (!apart) hits.push(a.name + ' × ' + b.name);
             }
           }
-          result[panel.dataset.key!] = hits.concat(items.length < 5 ? [`only ${items.length} boxes measured`] : []);
+          result[panel.dataset.key] = hits.concat(items.length < 5 ? ['only ' + items.length + ' boxes measured'] : []);
         }
         return result;
-      });
+      })()`);
       expect(Object.keys(overlaps)).toEqual(['signaling', 'connection', 'gathering', 'channel:chat#1']);
       for (const [panel, hits] of Object.entries(overlaps)) expect(hits, panel).toEqual([]);
       await page.screenshot({ path: `${artifacts}inspector-labels.png`, fullPage: true });
