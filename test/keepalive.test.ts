@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { GodotError, WebRTCDataChannel, WebRTCPeerConnection, setLogger, type LogEntry } from '../src/index.js';
+import { GodotError, WebRTCDataChannel, WebRTCPeerConnection } from '../src/index.js';
 import { DEFAULT_KEEPALIVE_ID, keepalive, type Keepalive } from '../src/api/keepalive.js';
 import { decode, encode, peer, pollUntil, wire } from './support/loopback.js';
 import { KeepaliveRemote, driveUntil } from './fixtures/keepalive-spawn.js';
@@ -38,7 +38,6 @@ describe('keepalive', () => {
   const remotes: KeepaliveRemote[] = [];
   afterEach(async () => {
     for (const remote of remotes.splice(0)) await remote.kill();
-    setLogger(null);
   });
 
   it('notices a SIGKILLed remote process after about timeoutMs, not the stack\'s 13–30 s, and fails the connection saying so', async () => {
@@ -234,21 +233,23 @@ describe('keepalive', () => {
     expect(keepalive(pc)).toBeNull();
     expect(pc.get_records().at(-1)).toMatchObject({ kind: 'refusal', method: 'create_data_channel', code: GodotError.ERR_ALREADY_EXISTS });
 
-    // Bad options: null, nothing created, and the reason logged.
-    const logged: LogEntry[] = [];
-    setLogger((entry) => logged.push(entry));
+    // Bad options: null, nothing created, and a refusal record on the connection says why.
     const fresh = peer({ id: 'fresh' });
+    const reasons: string[] = [];
     for (const bad of [{ timeoutMs: 150, intervalMs: 100 }, { intervalMs: 0 }, { intervalMs: 1.5 }, { timeoutMs: -1 }, { every: 5 }, null] as const) {
       expect(keepalive(fresh, bad as never)).toBeNull();
+      const record = fresh.get_records().at(-1)!;
+      expect(record).toMatchObject({ kind: 'refusal', method: 'keepalive', code: GodotError.ERR_INVALID_PARAMETER, machine: 'arguments' });
+      reasons.push((record as { reason: string }).reason);
     }
     expect(fresh.get_data_channels()).toEqual([]);
-    expect(logged.map((entry) => entry.message)).toEqual([
-      'keepalive(fresh) refused: options.timeoutMs (150) must be at least twice options.intervalMs (100)',
-      'keepalive(fresh) refused: options.intervalMs must be a whole number of ms from 1 to 2147483647, not 0',
-      'keepalive(fresh) refused: options.intervalMs must be a whole number of ms from 1 to 2147483647, not 1.5',
-      'keepalive(fresh) refused: options.timeoutMs must be a whole number of ms from 1 to 2147483647, not -1',
-      'keepalive(fresh) refused: unknown option "every" (known: intervalMs, timeoutMs, id, label)',
-      'keepalive(fresh) refused: options must be an object such as { timeoutMs: 5000 }, not null',
+    expect(reasons).toEqual([
+      'options.timeoutMs (150) must be at least twice options.intervalMs (100)',
+      'options.intervalMs must be a whole number of ms from 1 to 2147483647, not 0',
+      'options.intervalMs must be a whole number of ms from 1 to 2147483647, not 1.5',
+      'options.timeoutMs must be a whole number of ms from 1 to 2147483647, not -1',
+      'unknown option "every" (known: intervalMs, timeoutMs, id, label)',
+      'options must be an object such as { timeoutMs: 5000 }, not null',
     ]);
     // An id the channel cannot have is refused by create_data_channel, with its record.
     expect(keepalive(fresh, { id: 1024 })).toBeNull();

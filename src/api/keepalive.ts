@@ -13,7 +13,6 @@
  * ```
  */
 import { ChannelState, ConnectionState, GodotError } from '../godot/constants.js';
-import { log } from '../log.js';
 import { describe, isPlainObject } from './arguments.js';
 import type { WebRTCDataChannel } from './data-channel.js';
 import type { WebRTCPeerConnection } from './peer-connection.js';
@@ -75,13 +74,14 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Adds a keepalive to `pc`, which must not have offered or answered yet (its channel is created
- * now, as a negotiated one). Returns null when the options are bad (the reason is logged) or the
- * channel cannot be created (the connection's refusal record says why).
+ * now, as a negotiated one). Returns null when the options are bad or the channel cannot be
+ * created: the connection's refusal record (method `keepalive`, ERR_INVALID_PARAMETER, or
+ * `create_data_channel`'s) says why.
  */
 export function keepalive(pc: WebRTCPeerConnection, options: KeepaliveOptions = {}): Keepalive | null {
   const checked = checkOptions(options);
   if (typeof checked === 'string') {
-    log('error', 'library', `keepalive(${pc.id}) refused: ${checked}`);
+    pc.refuseFor('keepalive', GodotError.ERR_INVALID_PARAMETER, checked);
     return null;
   }
   const channel = pc.create_data_channel(checked.label, { negotiated: true, id: checked.id, ordered: false, maxRetransmits: 0 });

@@ -470,6 +470,11 @@ export class WebRTCPeerConnection {
     this.shutDownStack();
   }
 
+  /** @internal A refusal made on this connection's behalf by a helper built on it (keepalive): recorded as its own. */
+  refuseFor(method: string, code: GodotError, reason: string): GodotError {
+    return this.refuse(method, code, 'arguments', reason);
+  }
+
   private startSetupTimer(): void {
     if (this.setupTimeout === 0 || this.setupTimer !== null || this.connection.state === 'connected') return;
     this.setupTimer = setTimeout(() => {
