@@ -42,17 +42,18 @@ describe('diagrams drawn from the machines themselves', () => {
   });
 
   it('says once what holds for every state instead of on every arrow', () => {
-    // The three ways a connection ends (the app, the stack, a limit) close the signaling too, by the same events.
+    // The four ways a connection ends (the app, the stack, a limit, a timeout) close the signaling too, by the same events.
     expect(machineGraph(signalingMachine).notes).toEqual([
-      'stack.connection_state(s) → s: the arrows it labels are unlabelled',
-      'from every other state: close, limit_exceeded → closed (the dashed arrows)',
-      'in every state but closed, without moving: add_ice_candidate',
+      'unlabelled solid arrows: stack: <the state they lead to>',
+      'from every other state: close(), limit exceeded, timed out → closed (the dashed arrows)',
+      'in every state but closed, without moving: add_ice_candidate() (the dashed loops)',
     ]);
     expect(machineGraph(connectionMachine).notes).toEqual([
-      'stack.connection_state(s) → s: the arrows it labels are unlabelled',
-      'from every other state: close, limit_exceeded → closed (the dashed arrows)',
+      'unlabelled solid arrows: stack: <the state they lead to>',
+      'from every other state: timed out → failed (the dashed arrows)',
+      'from every other state: close(), limit exceeded → closed (the dashed arrows)',
     ]);
-    expect(machineGraph(dataChannelMachine).notes).toContain('in every state, without moving: stack.error');
+    expect(machineGraph(dataChannelMachine).notes).toContain('in every state, without moving: stack: error (the dashed loops)');
   });
 
   it('lays states out left to right from the initial state, with closed last', () => {
