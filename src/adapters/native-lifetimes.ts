@@ -1,4 +1,5 @@
 import type { DataChannel, PeerConnection } from 'node-datachannel';
+import { log } from '../log.js';
 
 /** libdatachannel's id of a channel without a stream yet (in-band, before SCTP is up). */
 const NO_STREAM = 65535;
@@ -35,9 +36,23 @@ interface ChannelLife {
 export class NativeLifetimes {
   private readonly connections = new Map<PeerConnection, ConnectionLife>();
   private readonly channels = new Map<DataChannel, ChannelLife>();
+  private readonly openedListeners = new Set<() => void>();
 
   connectionOpened(pc: PeerConnection): void {
     this.connections.set(pc, { closing: false, streams: new Set() });
+    for (const listener of this.openedListeners) {
+      try {
+        listener();
+      } catch (error) {
+        log('error', 'library', 'a native connection listener threw', error);
+      }
+    }
+  }
+
+  /** Calls `listener` each time a native connection is made (from the call that made it, never a native callback); returns a function that stops it. */
+  onConnectionOpened(listener: () => void): () => void {
+    this.openedListeners.add(listener);
+    return () => this.openedListeners.delete(listener);
   }
 
   connectionClosing(pc: PeerConnection): void {
@@ -81,7 +96,7 @@ export class NativeLifetimes {
         if (opened && !dc.isOpen()) return;
         dc.close();
       } catch (error) {
-        console.error('webrtc-statecharts: closing a native channel threw', error);
+        log('error', 'library', 'closing a native channel threw', error);
       }
     });
   }

@@ -12,6 +12,7 @@ import {
 import { explainRefusal, stateName } from '../machines/explain.js';
 import type { Recorder } from '../records/recorder.js';
 import type { MachineName } from '../records/record.js';
+import { log } from '../log.js';
 
 /** A machine's snapshot, its context typed. */
 export type HandleSnapshot<M extends AnyStateMachine> = AnyMachineSnapshot & { readonly context: ContextFrom<M> };
@@ -48,7 +49,7 @@ export class MachineHandle<M extends AnyStateMachine> {
   ) {
     if (inspect) {
       this.actor = createActor(machine, { inspect } as never);
-      this.actor.subscribe({ error: (error) => console.error(`webrtc-statecharts: the ${machine.id} machine stopped`, error) });
+      this.actor.subscribe({ error: (error) => log('error', 'library', `the ${machine.id} machine stopped`, error) });
       this.actor.start();
     } else {
       const stepping = steppingOf(machine);

@@ -1,9 +1,10 @@
 import { GodotError } from './constants.js';
+import { log } from '../log.js';
 
 /**
  * A Godot 4 style signal: `connect`, `disconnect`, `is_connected`, `emit`.
  * Listeners run in connection order; a listener that throws does not stop the others,
- * its error goes to `onListenerError` (by default printed with console.error).
+ * its error goes to `onListenerError` (by default the library's logger, `setLogger`, source 'listener').
  */
 export class Signal<Args extends unknown[]> {
   private listeners: Array<(...args: Args) => unknown> = [];
@@ -47,5 +48,5 @@ export class Signal<Args extends unknown[]> {
 }
 
 function reportListenerError(error: unknown, signal: string): void {
-  console.error(`webrtc-statecharts: a listener of ${signal} threw`, error);
+  log('error', 'listener', `a listener of ${signal} threw`, error);
 }

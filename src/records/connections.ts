@@ -1,4 +1,5 @@
 import type { WebRTCPeerConnection } from '../api/peer-connection.js';
+import { log } from '../log.js';
 
 /**
  * The connections of this process, for tools that show them (the inspector). Held weakly: a
@@ -27,7 +28,7 @@ export function registerConnection(connection: WebRTCPeerConnection): void {
     try {
       listener(connection);
     } catch (error) {
-      console.error('webrtc-statecharts: a connection observer threw', error);
+      log('error', 'observer', 'a connection observer threw', error);
     }
   }
 }

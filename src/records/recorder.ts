@@ -2,6 +2,7 @@ import type { ConnectionRecord, RecordDraft } from './record.js';
 import { redactRecord } from './redact.js';
 import { cutText } from './cut.js';
 import { DEFAULT_LIMITS } from '../limits.js';
+import { log } from '../log.js';
 
 type Listener = (record: ConnectionRecord) => void;
 
@@ -66,6 +67,6 @@ function safely(listener: Listener, record: ConnectionRecord): void {
   try {
     listener(record);
   } catch (error) {
-    console.error('webrtc-statecharts: a record observer threw', error);
+    log('error', 'observer', 'a record observer threw', error);
   }
 }
