@@ -55,4 +55,4 @@ export {
   type KeepaliveStop,
 } from './api/keepalive.js';
 export { setLogger, type Logger, type LogEntry, type LogLevel, type LogSource } from './log.js';
-export { onStackLog, recordStreamResets, type StackLogLine } from './adapters/stack-log.js';
+export { onStackLog, recordStreamResets, routeStackLog, type StackLogLine, type StackLogLevel } from './adapters/stack-log.js';

@@ -3,6 +3,7 @@ import { GodotError } from '../godot/constants.js';
 import type { ChannelEvent, ChannelHandlers, DataChannelExtension, MessageSuspicion, StackResult } from './extension.js';
 import { nativeLifetimes } from './native-lifetimes.js';
 import { OK, fail, messageOf, safe } from './native-calls.js';
+import { log } from '../log.js';
 
 /**
  * One node-datachannel channel, created or received, as the stack interface gives it: native
@@ -159,7 +160,7 @@ export class NodeDataChannelChannel implements DataChannelExtension {
     try {
       this.handlers.onMessage(data, isString);
     } catch (error) {
-      console.error('webrtc-statecharts: a message handler threw', error);
+      log('error', 'library', 'a message handler threw', error);
     }
   }
 
@@ -171,7 +172,7 @@ export class NodeDataChannelChannel implements DataChannelExtension {
     try {
       this.handlers.onEvent(event);
     } catch (error) {
-      console.error('webrtc-statecharts: a channel event handler threw', error);
+      log('error', 'library', 'a channel event handler threw', error);
     }
   }
 }
