@@ -43,6 +43,28 @@ export function wrongCalls(pc: WebRTCPeerConnection, channel: WebRTCDataChannel)
   channel.put_packet('Hi');
   // @ts-expect-error only WRITE_MODE_TEXT (0) and WRITE_MODE_BINARY (1)
   channel.set_write_mode(5);
+  // @ts-expect-error misspelled wait option
+  void pc.connected({ timout: 5000 });
+  // @ts-expect-error a timeout is a number of ms
+  void channel.receive({ timeout: '5s' });
+  // @ts-expect-error the state-change signal gives a ConnectionState and the close info, not a string
+  pc.connection_state_changed.connect((state: string) => state);
+  // @ts-expect-error the dispatch is 'poll' or 'events'
+  new WebRTCPeerConnection({ dispatch: 'immediate' });
+  // @ts-expect-error the threshold is a number of bytes
+  channel.set_buffered_amount_low_threshold('1 MiB');
+}
+
+/** The helpers' results are typed: a code, a packet or null, stats. */
+export async function typedResults(pc: WebRTCPeerConnection, channel: WebRTCDataChannel): Promise<void> {
+  const code: GodotError = await pc.connected({ timeout: 5000 });
+  const packet: Uint8Array | null = await channel.receive();
+  const bytes: number = pc.get_stats().bytes_sent + channel.get_stats().bytes_received;
+  for await (const each of channel.packets()) {
+    const length: number = each.byteLength;
+    void length;
+  }
+  void [code, packet, bytes];
 }
 
 /** The right calls compile, including the README's signal wiring. */
