@@ -11,6 +11,7 @@ import { cutText } from '../records/cut.js';
 import { Signal } from '../godot/signal.js';
 import { badWaitOptions, waitFor, type WaitOptions } from './waits.js';
 import type { ChannelStats } from './stats.js';
+import { Receivers } from './receivers.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const EMPTY = new Uint8Array(0);
@@ -79,9 +80,7 @@ export class WebRTCDataChannel {
   private cutRecorded = false;
   private lowThreshold = 0;
   private readonly counts = { messages_sent: 0, bytes_sent: 0, messages_received: 0, bytes_received: 0 };
-  /** `receive()` calls waiting for a packet, oldest first. */
-  private receivers: Array<(packet: Uint8Array | null, error: GodotError) => void> = [];
-  private wakeQueued = false;
+  private readonly receivers: Receivers;
 
   /** @internal Built by WebRTCPeerConnection. */
   constructor(
@@ -92,10 +91,11 @@ export class WebRTCDataChannel {
     this.recorder = host.recorder;
     this.budget = host.budget;
     this.machine = new MachineHandle('dataChannel', dataChannelMachine, host.recorder, () => this.name(), host.inspect);
+    this.receivers = new Receivers(() => this.take(), () => this.state === 'closed', (emit) => host.queue(emit));
     this.machine.onStateChange = (_from, to) => {
       const state = CHANNEL_VALUES[to as DataChannelStateName];
       host.queue(() => this.ready_state_changed.emit(state));
-      if (to === 'closed') this.wakeReceivers();
+      if (to === 'closed') this.receivers.wake();
     };
     const name = () => this.name();
     stack.attach({
@@ -106,7 +106,7 @@ export class WebRTCDataChannel {
         this.counts.messages_received++;
         this.counts.bytes_received += data.byteLength;
         this.budget.took(this.received, cost, name);
-        if (this.receivers.length > 0) this.wakeReceivers();
+        this.receivers.wake();
       },
     });
   }
@@ -297,21 +297,10 @@ export class WebRTCDataChannel {
       return Promise.resolve(null);
     }
     return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      const receiver = (packet: Uint8Array | null, error: GodotError) => {
-        if (timer !== undefined) clearTimeout(timer);
+      this.receivers.wait(options?.timeout, (packet, error) => {
         if (packet === null) this.packetError = error;
         resolve(packet);
-      };
-      this.receivers.push(receiver);
-      if (options?.timeout !== undefined) {
-        timer = setTimeout(() => {
-          const index = this.receivers.indexOf(receiver);
-          if (index < 0) return;
-          this.receivers.splice(index, 1);
-          receiver(null, GodotError.ERR_TIMEOUT);
-        }, options.timeout);
-      }
+      });
     });
   }
 
@@ -381,25 +370,6 @@ export class WebRTCDataChannel {
     this.lastWasString = packet.isString;
     this.budget.bytes -= packet.data.byteLength + overhead;
     return packet.data;
-  }
-
-  /** Hands queued packets to waiting `receive()` calls, from the connection's poll() or event dispatch (never inside a stack callback). */
-  private wakeReceivers(): void {
-    if (this.wakeQueued) return;
-    this.wakeQueued = true;
-    this.host.queue(() => {
-      this.wakeQueued = false;
-      while (this.receivers.length > 0) {
-        const packet = this.take();
-        if (packet === null) break;
-        this.receivers.shift()!(packet, GodotError.OK);
-      }
-      if (this.state === 'closed' && this.received.length === 0) {
-        const waiting = this.receivers;
-        this.receivers = [];
-        for (const receiver of waiting) receiver(null, GodotError.ERR_UNAVAILABLE);
-      }
-    });
   }
 
   private wait(method: string, now: () => GodotError | undefined, watches: Parameters<typeof waitFor>[1], options: WaitOptions | undefined): Promise<GodotError> {

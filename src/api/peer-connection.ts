@@ -23,8 +23,8 @@ import { checkLimits, defaultLimits, setDefaultLimits, type Limits } from '../li
 import { log } from '../log.js';
 import { DISPATCH_MODES, SignalQueue, type DispatchMode } from './signal-queue.js';
 import { badWaitOptions, waitFor, type WaitOptions } from './waits.js';
-import { DEFAULT_SETUP_TIMEOUT_MS, setupTimeoutReason } from './setup-timeout.js';
-import type { ConnectionStats } from './stats.js';
+import { DEFAULT_SETUP_TIMEOUT_MS, SetupTimer, setupTimeoutReason } from './setup-timeout.js';
+import { CARRIED_KEYS, connectionStats, noneCarried, type ConnectionStats } from './stats.js';
 
 export interface PeerConnectionOptions {
   /** The connection's name in records; `pc-1`, `pc-2`, ... by default. */
@@ -119,11 +119,11 @@ export class WebRTCPeerConnection {
   private stack: WebRTCPeerConnectionExtension | null = null;
   /** Signals not yet emitted, Godot's and the state changes, in the order they happened. */
   private readonly queue: SignalQueue;
-  private setupTimer: NodeJS.Timeout | null = null;
+  private readonly setupTimer: SetupTimer;
   private localCandidates = 0;
   private readonly createdAt = performance.now();
   /** What closed channels carried since the last initialize, for get_stats(). */
-  private closedTotals = { messages_sent: 0, bytes_sent: 0, messages_received: 0, bytes_received: 0 };
+  private closedTotals = noneCarried();
   /** The channels not closed yet: a closed one leaves (its negotiated id stays taken, see adopt). */
   private channels = new Set<WebRTCDataChannel>();
   private negotiatedIds = new Set<number>();
@@ -149,6 +149,7 @@ export class WebRTCPeerConnection {
     this.dispatch = DISPATCH_MODES.includes(dispatch) ? dispatch : 'poll';
     this.setupTimeout = Number.isSafeInteger(setupTimeout) && setupTimeout >= 0 && setupTimeout <= 2 ** 31 - 1 ? setupTimeout : DEFAULT_SETUP_TIMEOUT_MS;
     this.queue = new SignalQueue(this.dispatch, (held) => this.stack?.signalReady?.(held) !== false);
+    this.setupTimer = new SetupTimer(this.setupTimeout, () => this.setupTimedOut());
     this.recorder = new Recorder(this.id, options.recordCapacity ?? 256, (record) => {
       if (record.kind === 'refusal') this.call_refused.emit(record);
     }, this.limits.recordTextLength);
@@ -193,7 +194,7 @@ export class WebRTCPeerConnection {
     this.localMids = [];
     this.remoteMids = [];
     this.localCandidates = 0;
-    this.closedTotals = { messages_sent: 0, bytes_sent: 0, messages_received: 0, bytes_received: 0 };
+    this.closedTotals = noneCarried();
     for (const machine of [this.signaling, this.connection, this.gathering] as const) machine.send({ type: 'initialize' });
     return GodotError.OK;
   }
@@ -415,29 +416,14 @@ export class WebRTCPeerConnection {
    * and hold, and what the stack counts (transport bytes, round trip, the selected pair).
    */
   get_stats(): ConnectionStats {
-    const stack = this.stack?.stats?.() ?? null;
-    const channels = [...this.channels].map((channel) => channel.get_stats());
-    const totals = { ...this.closedTotals };
-    for (const channel of channels) {
-      totals.messages_sent += channel.messages_sent;
-      totals.bytes_sent += channel.bytes_sent;
-      totals.messages_received += channel.messages_received;
-      totals.bytes_received += channel.bytes_received;
-    }
-    return {
+    const own = {
       id: this.id,
       age_ms: performance.now() - this.createdAt,
       connection_state: this.get_connection_state(),
       states: this.get_machine_states(),
-      ...totals,
-      transport_bytes_sent: stack?.bytesSent ?? null,
-      transport_bytes_received: stack?.bytesReceived ?? null,
-      rtt_ms: stack?.rttMs ?? null,
-      selected_pair: stack?.selectedPair ?? null,
       queued_bytes: this.get_queued_bytes(),
-      buffered_amount: channels.reduce((sum, channel) => sum + channel.buffered_amount, 0),
-      channels,
     };
+    return connectionStats(own, [...this.channels].map((channel) => channel.get_stats()), this.closedTotals, this.stack?.stats?.() ?? null);
   }
 
   // ---- internal
@@ -476,32 +462,23 @@ export class WebRTCPeerConnection {
   }
 
   private startSetupTimer(): void {
-    if (this.setupTimeout === 0 || this.setupTimer !== null || this.connection.state === 'connected') return;
-    this.setupTimer = setTimeout(() => {
-      this.setupTimer = null;
-      const signaling = this.signaling.snapshot;
-      this.failForTimeout('setup', setupTimeoutReason({
-        timeoutMs: this.setupTimeout,
-        signaling: this.signaling.state as SignalingStateName,
-        context: signaling.context,
-        connection: this.connection.state,
-        remoteCandidates: this.remoteCandidates.count,
-        localCandidates: this.localCandidates,
-      }));
-    }, this.setupTimeout);
-    // A connection alone does not keep the process alive for its timeout: its native connection does.
-    this.setupTimer.unref();
+    if (this.connection.state !== 'connected') this.setupTimer.start();
   }
 
-  private clearSetupTimer(): void {
-    if (this.setupTimer === null) return;
-    clearTimeout(this.setupTimer);
-    this.setupTimer = null;
+  private setupTimedOut(): void {
+    this.failForTimeout('setup', setupTimeoutReason({
+      timeoutMs: this.setupTimeout,
+      signaling: this.signaling.state as SignalingStateName,
+      context: this.signaling.snapshot.context,
+      connection: this.connection.state,
+      remoteCandidates: this.remoteCandidates.count,
+      localCandidates: this.localCandidates,
+    }));
   }
 
   /** The connection machine changed state: the setup is over once connected (or ended), and the change is signalled with why it ended. */
   private connectionChanged(to: ConnectionStateName): void {
-    if (to === 'connected' || to === 'failed' || to === 'closed') this.clearSetupTimer();
+    if (to === 'connected' || to === 'failed' || to === 'closed') this.setupTimer.clear();
     const state = CONNECTION_VALUES[to];
     const info = this.get_close_info();
     this.queue.push({ emit: () => this.connection_state_changed.emit(state, info) });
@@ -586,7 +563,7 @@ export class WebRTCPeerConnection {
       closed: (closed) => {
         if (!this.channels.delete(closed)) return;
         const carried = closed.get_stats();
-        for (const key of ['messages_sent', 'bytes_sent', 'messages_received', 'bytes_received'] as const) this.closedTotals[key] += carried[key];
+        for (const key of CARRIED_KEYS) this.closedTotals[key] += carried[key];
       },
     });
     // A remote's channel can close before it is handed over (the remote closed it at once): never listed.
@@ -647,7 +624,7 @@ export class WebRTCPeerConnection {
 
   private shutDownStack(): void {
     this.queue.dropGodotSignals();
-    this.clearSetupTimer();
+    this.setupTimer.clear();
     this.heldCandidates = [];
     for (const channel of this.channels) channel.peerClosed();
     this.channels.clear();

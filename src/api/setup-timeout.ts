@@ -33,3 +33,33 @@ function missingStep({ signaling, context, connection, remoteCandidates, localCa
   }
   return `ICE found no working pair among the ${remoteCandidates} remote candidates added (connection state ${connection}): the peers cannot reach each other's addresses (a firewall, a NAT without a TURN server, or candidates from another session)`;
 }
+
+/**
+ * A connection's setup timer: started by its first offer (made or taken), cleared once it is
+ * connected or ended. Unref'd: a connection alone does not keep the process alive for its
+ * timeout (its native connection does).
+ */
+export class SetupTimer {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    /** Ms; 0: never started. */
+    readonly ms: number,
+    private readonly expired: () => void,
+  ) {}
+
+  start(): void {
+    if (this.ms === 0 || this.timer !== null) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.expired();
+    }, this.ms);
+    this.timer.unref();
+  }
+
+  clear(): void {
+    if (this.timer === null) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+  }
+}

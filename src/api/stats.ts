@@ -1,5 +1,5 @@
 import type { ChannelState, ConnectionState } from '../godot/constants.js';
-import type { CandidateEndpoint } from '../adapters/extension.js';
+import type { CandidateEndpoint, StackStats } from '../adapters/extension.js';
 
 /** Not Godot: what one data channel has carried and holds, from `channel.get_stats()`. */
 export interface ChannelStats {
@@ -46,4 +46,34 @@ export interface ConnectionStats {
   buffered_amount: number;
   /** The channels not closed yet. */
   channels: ChannelStats[];
+}
+
+/** What a channel has carried: the counters a connection sums. */
+export type CarriedCounts = Pick<ChannelStats, 'messages_sent' | 'bytes_sent' | 'messages_received' | 'bytes_received'>;
+
+export const CARRIED_KEYS = ['messages_sent', 'bytes_sent', 'messages_received', 'bytes_received'] as const;
+
+export function noneCarried(): CarriedCounts {
+  return { messages_sent: 0, bytes_sent: 0, messages_received: 0, bytes_received: 0 };
+}
+
+/** A connection's stats from its parts: its open channels' stats are summed with what its closed ones carried. */
+export function connectionStats(
+  own: Pick<ConnectionStats, 'id' | 'age_ms' | 'connection_state' | 'states' | 'queued_bytes'>,
+  channels: ChannelStats[],
+  closedCarried: CarriedCounts,
+  stack: StackStats | null,
+): ConnectionStats {
+  const carried = { ...closedCarried };
+  for (const channel of channels) for (const key of CARRIED_KEYS) carried[key] += channel[key];
+  return {
+    ...own,
+    ...carried,
+    transport_bytes_sent: stack?.bytesSent ?? null,
+    transport_bytes_received: stack?.bytesReceived ?? null,
+    rtt_ms: stack?.rttMs ?? null,
+    selected_pair: stack?.selectedPair ?? null,
+    buffered_amount: channels.reduce((sum, channel) => sum + channel.buffered_amount, 0),
+    channels,
+  };
 }
