@@ -213,13 +213,15 @@ export function parseStreamReset(message: string): { cause: ResetCause; stream: 
 }
 
 /**
- * The connections whose SCTP association is up (libdatachannel says `connected` once it is):
- * the only ones a reset can come from. The adapter reports each connection's state here.
+ * The connections whose SCTP association may be up: the only ones a reset can come from. The
+ * adapter reports each connection's state here. A connecting one counts too: libdatachannel says
+ * `connected` once SCTP is up, but its log line and its state callback reach JavaScript through
+ * separate queues, and the reset's line can come first (seen in CI).
  */
 const sctpUp = new Set<object>();
 
 export function trackSctp(connection: object, state: string): void {
-  if (state === 'connected') sctpUp.add(connection);
+  if (state === 'connecting' || state === 'connected') sctpUp.add(connection);
   else sctpUp.delete(connection);
 }
 
@@ -250,7 +252,7 @@ export function recordStreamResets(): () => void {
     pending = null;
     last = performance.now();
     const more = count > 1 ? ` (and ${count - 1} more resets since the last record)` : '';
-    const whose = owners === 1 ? 'the only connection with SCTP up' : `one of ${owners} connections with SCTP up (the stack's log does not say which)`;
+    const whose = owners === 1 ? 'the only connection with SCTP up' : `one of ${owners} connections with SCTP up or coming up (the stack's log does not say which)`;
     stackRecorder.add({
       kind: 'stack_error',
       method: 'stack.stream_reset',
