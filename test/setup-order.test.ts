@@ -1,8 +1,8 @@
 import nodeDataChannel from 'node-datachannel';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { peer, pollUntil, bothOpen, stackOrderExtension, withExtension } from './support/loopback.js';
 import { WebRTCPeerConnection, WebRTCDataChannel, createNodeDataChannelExtension } from '../src/index.js';
-import { OFFERER_FIRST_ATTRIBUTE, answersPassive, asActiveOffer, dtlsRoleStack, isOffererFirst, markOffererFirst, offersActpass } from '../src/adapters/setup-order.js';
+import { OFFERER_FIRST_ATTRIBUTE, answersPassive, asActiveOffer, dtlsRoleStack, isOffererFirst, markOffererFirst, offersActpass, SignalHold } from '../src/adapters/setup-order.js';
 
 const OFFER = ['v=0', 'o=rtc 1193030189 0 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0', 'm=application 9 UDP/DTLS/SCTP webrtc-datachannel', 'a=mid:0', 'a=setup:actpass', ''].join('\r\n');
 
@@ -198,5 +198,38 @@ describe("setup order 'stack'", () => {
       await pollUntil([offerer, answerer], () => bothOpen(...channels));
       expect(answers[0]).toMatch(/^a=setup:active/m);
     });
+  });
+});
+
+describe('SignalHold (what the event dispatch waits on)', () => {
+  it('reports its release once: by release(), or at the deadline even when the timer fires before performance.now() reaches it', async () => {
+    let released = 0;
+    const hold = new SignalHold(() => released++);
+    hold.hold();
+    hold.release();
+    hold.release();
+    expect(released).toBe(1);
+    // From the arming on, a clock 3 ms behind the timers: its timer fires before performance.now() reaches the deadline.
+    const now = performance.now.bind(performance);
+    let lag = 0;
+    const spy = vi.spyOn(performance, 'now').mockImplementation(() => now() - lag);
+    try {
+      hold.hold();
+      hold.arm(5);
+      lag = 3;
+      expect(hold.held).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(released).toBe(2);
+      expect(hold.held).toBe(false);
+      lag = 0;
+      // Armed and released before the deadline: once, not twice.
+      hold.hold();
+      hold.arm(5);
+      hold.release();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(released).toBe(3);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

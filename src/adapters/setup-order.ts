@@ -144,13 +144,7 @@ export class SignalHold {
     const until = Math.min(this.until, performance.now() + ms);
     if (until === this.until) return;
     this.until = until;
-    this.clearTimer();
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      if (this.held) return;
-      this.released();
-    }, Math.max(0, Math.ceil(until - performance.now())));
-    this.timer.unref();
+    this.schedule();
   }
 
   release(): void {
@@ -163,6 +157,23 @@ export class SignalHold {
   get held(): boolean {
     if (this.until !== 0 && performance.now() >= this.until) this.until = 0;
     return this.until !== 0;
+  }
+
+  /**
+   * Calls `released` at the deadline. A timer can fire a fraction of a millisecond before
+   * performance.now() reaches it: then it waits again, or the event dispatch, which has no poll
+   * loop to look again, would never emit the held signal.
+   */
+  private schedule(): void {
+    this.clearTimer();
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.until === 0) return;
+      if (performance.now() < this.until) return this.schedule();
+      this.until = 0;
+      this.released();
+    }, Math.max(0, Math.ceil(this.until - performance.now())));
+    this.timer.unref();
   }
 
   private clearTimer(): void {
