@@ -130,11 +130,11 @@ export class LibraryEnd {
   }
 }
 
-/** Waits until `done()` holds, checking every 5 ms, at most `timeoutMs`. */
-export async function until(done: () => boolean, timeoutMs = 10_000, what = 'the condition'): Promise<void> {
+/** Waits until `done()` holds, checking every 5 ms, at most `timeoutMs`; `what` names it in the error (a function: read when it fails). */
+export async function until(done: () => boolean, timeoutMs = 10_000, what: string | (() => string) = 'the condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!done()) {
-    if (Date.now() > deadline) throw new Error(`${what} did not hold within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`${typeof what === 'string' ? what : what()} did not hold within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
