@@ -51,6 +51,7 @@ export const REFUSALS: readonly RefusalRow[] = [
   { id: 'put_packet.bad-arguments', method: 'WebRTCDataChannel.put_packet', when: 'buffer is not a Uint8Array', code: GodotError.ERR_INVALID_PARAMETER },
   { id: 'put_packet.not-open', method: 'WebRTCDataChannel.put_packet', when: 'the channel is connecting, closing or closed', code: GodotError.ERR_UNAVAILABLE },
   { id: 'put_packet.too-large', method: 'WebRTCDataChannel.put_packet', when: 'more bytes than the remote end accepts (`get_max_packet_size()`: its max-message-size, 65536 when it says none)', code: GodotError.ERR_INVALID_PARAMETER },
+  { id: 'put_packet.buffer-full', method: 'WebRTCDataChannel.put_packet', when: 'the stack buffers so much for sending that this packet would take it past `maxBufferedBytes` (16 MiB): nothing is sent; wait for `buffered_amount_low` or `await drained()`', code: GodotError.ERR_BUSY },
   { id: 'put_packet.not-utf8', method: 'WebRTCDataChannel.put_packet', when: 'WRITE_MODE_TEXT and the bytes are not UTF-8', code: GodotError.ERR_INVALID_DATA },
   { id: 'get_packet.empty', method: 'WebRTCDataChannel.get_packet', when: 'no packet is queued (returns an empty packet; `get_packet_error()` gives the code)', code: GodotError.ERR_UNAVAILABLE },
   { id: 'set_write_mode.bad-mode', method: 'WebRTCDataChannel.set_write_mode', when: 'mode is not WRITE_MODE_TEXT or WRITE_MODE_BINARY (returns nothing; recorded)', code: GodotError.ERR_INVALID_PARAMETER },

@@ -412,6 +412,23 @@ describe('WebRTCDataChannel', () => {
     expectRefused('put_packet.too-large', p1, () => ch1.put_packet(new Uint8Array(ch1.get_max_packet_size() + 1)), ch1);
   });
 
+  it('put_packet past maxBufferedBytes: nothing is sent', async () => {
+    const p1 = peer({ limits: { maxBufferedBytes: 512 * 1024 } });
+    const p2 = peer();
+    const ch1 = p1.create_data_channel('chat', { negotiated: true, id: 1 })!;
+    const ch2 = p2.create_data_channel('chat', { negotiated: true, id: 1 })!;
+    wire(p1, p2);
+    p1.create_offer();
+    await pollUntil([p1, p2], () => ch1.get_ready_state() === WebRTCDataChannel.STATE_OPEN && ch2.get_ready_state() === WebRTCDataChannel.STATE_OPEN);
+    // One tick: the stack cannot send while this loops, so its buffer fills.
+    let sent = 0;
+    while (sent < 200 && ch1.get_buffered_amount() + 60 * 1024 <= 512 * 1024) if (ch1.put_packet(new Uint8Array(60 * 1024).fill(1)) === GodotError.OK) sent++;
+    const buffered = ch1.get_buffered_amount();
+    expect(buffered).toBeGreaterThan(0);
+    expectRefused('put_packet.buffer-full', p1, () => ch1.put_packet(new Uint8Array(60 * 1024).fill(1)), ch1);
+    expect(ch1.get_stats().messages_sent).toBe(sent);
+  });
+
   it('put_packet in TEXT mode refuses bytes that are not UTF-8', async () => {
     const { p1, ch1 } = await connectedPair();
     ch1.set_write_mode(WriteMode.WRITE_MODE_TEXT);
