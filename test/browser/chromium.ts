@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
+import { startInspector, type RunningInspector } from '../../src/inspector/index.js';
 
 /** Debian's Chromium (`apt-get install chromium`; .ci/run installs it). Nothing is downloaded. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -46,6 +47,20 @@ export function useLoopbackChromium(): { readonly browser: Browser } {
   }, 60_000);
   afterAll(async () => {
     await holder.browser?.close();
+  });
+  return holder;
+}
+
+/** One Chromium and one inspector of this process for the tests of a file, both closed after them. */
+export function useInspectorInChromium(): { readonly browser: Browser; readonly inspector: RunningInspector } {
+  const holder = {} as { browser: Browser; inspector: RunningInspector };
+  beforeAll(async () => {
+    holder.browser = await launchChromium();
+    holder.inspector = await startInspector();
+  }, 60_000);
+  afterAll(async () => {
+    await holder.browser?.close();
+    await holder.inspector?.close();
   });
   return holder;
 }

@@ -1,20 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { startInspector, type RunningInspector } from '../../src/inspector/index.js';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { connectedPair } from '../support/loopback.js';
-import { artifacts, launchChromium } from './chromium.js';
+import { artifacts, useInspectorInChromium } from './chromium.js';
 
-let browser: Browser;
-let inspector: RunningInspector;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  inspector = await startInspector();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await inspector?.close();
-});
+const opened = useInspectorInChromium();
 
 /** The number a stats figure of the page holds (`data-value`). */
 async function figure(page: Page, selector: string): Promise<number> {
@@ -40,9 +29,9 @@ describe("the inspector's stats in Chromium", () => {
       p2.poll();
       while (ch2.get_available_packet_count() > 0) ch2.get_packet();
     }, 10);
-    const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+    const page = await opened.browser.newPage({ viewport: { width: 1500, height: 1000 } });
     try {
-      await page.goto(`${inspector.url}#${p1.id}`);
+      await page.goto(`${opened.inspector.url}#${p1.id}`);
       const stats = `#stats[data-connection="${p1.id}"] .figures`;
       await page.locator(`${stats} [data-stat="age_ms"]`).waitFor({ timeout: 5000 });
       const chunk = new Uint8Array(1000).fill(7);
@@ -63,7 +52,7 @@ describe("the inspector's stats in Chromium", () => {
       expect(await page.locator(`${stats} [data-stat="age_ms"] .value`).innerText()).toMatch(/^\d+\.\d s$/);
 
       // The other end, selected by its id, counts what it received.
-      await page.goto(`${inspector.url}#${p2.id}`);
+      await page.goto(`${opened.inspector.url}#${p2.id}`);
       expect(await figureReaches(page, `#stats[data-connection="${p2.id}"] .figures [data-stat="bytes_received"]`, 10_000)).toBe(10_000);
       expect(await figure(page, `#stats[data-connection="${p2.id}"] .figures [data-stat="bytes_received"]`)).toBe(p2.get_stats().bytes_received);
       await page.screenshot({ path: `${artifacts}inspector-stats.png`, fullPage: true });
@@ -75,9 +64,9 @@ describe("the inspector's stats in Chromium", () => {
 
   it('draws no label over another label, a state or a note, as Chromium measures them (getBBox), in every diagram', async () => {
     const { p1: pc } = await connectedPair();
-    const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+    const page = await opened.browser.newPage({ viewport: { width: 1500, height: 1000 } });
     try {
-      await page.goto(`${inspector.url}#${pc.id}`);
+      await page.goto(`${opened.inspector.url}#${pc.id}`);
       await page.locator('.panel[data-machine="dataChannel"] g.state').first().waitFor({ timeout: 5000 });
       // The worst case: every label shown (also those drawn only while lit), all in bold.
       await page.addStyleTag({ content: 'svg text.label.hidden { display: inline !important } svg text.label { font-weight: 600 !important }' });

@@ -1,34 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { startInspector, type RunningInspector } from '../../src/inspector/index.js';
+import { describe, expect, it } from 'vitest';
 import { WebRTCDataChannel, type WebRTCPeerConnection } from '../../src/index.js';
 import { ICE_TRANSPORT_RACE } from '../audit/support.js';
 import { bothOpen, peer, pollUntil, wire } from '../support/loopback.js';
-import { artifacts, launchChromium } from './chromium.js';
+import { artifacts, useInspectorInChromium } from './chromium.js';
 
-let browser: Browser;
-let inspector: RunningInspector;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-  inspector = await startInspector();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await inspector?.close();
-});
+const opened = useInspectorInChromium();
 
 const connectionState = (state: string) => `.panel[data-machine="connection"] g.state.current[data-state="${state}"]`;
 
 describe('the inspector in Chromium', () => {
   it('sees a connection appear and its connection machine reach connected, live', async () => {
-    const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+    const page = await opened.browser.newPage({ viewport: { width: 1500, height: 1000 } });
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(String(error)));
     page.on('console', (message) => {
       if (message.type() === 'error') errors.push(message.text());
     });
-    await page.goto(inspector.url);
+    await page.goto(opened.inspector.url);
     await page.waitForSelector('body[data-socket="open"]');
     // A mark that a reload would wipe: everything below arrives over the open socket.
     await page.evaluate(() => ((globalThis as unknown as { mark: number }).mark = 42));
@@ -76,8 +64,8 @@ describe('the inspector in Chromium', () => {
     await page.screenshot({ path: `${artifacts}inspector.png`, fullPage: true });
 
     // A page opened now gets the current picture at once.
-    const late = await browser.newPage();
-    await late.goto(`${inspector.url}#${p1.id}`);
+    const late = await opened.browser.newPage();
+    await late.goto(`${opened.inspector.url}#${p1.id}`);
     await late.locator(connectionState('connected')).waitFor({ timeout: 5000 });
 
     p1.close();
@@ -89,9 +77,9 @@ describe('the inspector in Chromium', () => {
   }, 60_000);
 
   it('lights the loop of the event taken: add_ice_candidate its own, not the one of create_data_channel or create_offer', async () => {
-    const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+    const page = await opened.browser.newPage({ viewport: { width: 1500, height: 1000 } });
     const pc = peer();
-    await page.goto(`${inspector.url}#${pc.id}`);
+    await page.goto(`${opened.inspector.url}#${pc.id}`);
     const signaling = '.panel[data-machine="signaling"]';
     const lit = async () => {
       const taken = page.locator(`${signaling} [data-drawn].taken`);

@@ -1,18 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, GodotError, WebRTCPeerConnection } from '../../src/index.js';
-import { peer, pollUntil, wire } from '../support/loopback.js';
-
-async function openPair(limits: { maxBufferedBytes?: number } = {}) {
-  const a = peer({ dispatch: 'events', limits });
-  const b = peer({ dispatch: 'events' });
-  const chA = a.create_data_channel('bulk', { negotiated: true, id: 1 })!;
-  const chB = b.create_data_channel('bulk', { negotiated: true, id: 1 })!;
-  wire(a, b);
-  a.create_offer();
-  expect(await chA.opened({ timeout: 10_000 })).toBe(GodotError.OK);
-  expect(await chB.opened({ timeout: 10_000 })).toBe(GodotError.OK);
-  return { a, b, chA, chB };
-}
+import { openEventPair, peer, pollUntil, wire } from '../support/loopback.js';
 
 /** Under the 64 KiB max-message-size: a message of exactly the limit ending in zeros is taken for libdatachannel's amplification. */
 const PACKET = 60 * 1024;
@@ -20,7 +8,7 @@ const PACKET = 60 * 1024;
 describe('send backpressure', () => {
   it('refuses put_packet with ERR_BUSY and a record past maxBufferedBytes, then drains, and every accepted packet arrives', async () => {
     const budget = 1024 * 1024;
-    const { a, chA, chB } = await openPair({ maxBufferedBytes: budget });
+    const { a, chA, chB } = await openEventPair({ limits: { maxBufferedBytes: budget } }, 'bulk');
     let accepted = 0;
     let busy = 0;
     let peak = 0;
@@ -56,7 +44,7 @@ describe('send backpressure', () => {
   });
 
   it('keeps a sender that awaits drained() between bursts going, and a reader that keeps up gets everything', async () => {
-    const { chA, chB } = await openPair({ maxBufferedBytes: 512 * 1024 });
+    const { chA, chB } = await openEventPair({ limits: { maxBufferedBytes: 512 * 1024 } }, 'bulk');
     expect(chA.set_buffered_amount_low_threshold(128 * 1024)).toBe(GodotError.OK);
     expect(chA.get_buffered_amount_low_threshold()).toBe(128 * 1024);
     const total = 400;
@@ -84,7 +72,7 @@ describe('send backpressure', () => {
   });
 
   it('under the default budget, 3 000 × 60 KiB in one tick buffer at most 16 MiB', async () => {
-    const { chA } = await openPair();
+    const { chA } = await openEventPair({}, 'bulk');
     let peak = 0;
     let refused = 0;
     for (let i = 0; i < 3000; i++) {

@@ -8,7 +8,7 @@ import {
   type CloseInfo,
   type ExtensionFactory,
 } from '../../src/index.js';
-import { decode, encode, peer, pollUntil, wire, withExtension } from '../support/loopback.js';
+import { decode, encode, openEventPair, peer, pollUntil, wire, withExtension } from '../support/loopback.js';
 
 /**
  * The loopback stack, with a flag raised while the stack's sink runs: inside it we are within a
@@ -192,14 +192,7 @@ describe('promise helpers', () => {
   });
 
   it('hands every packet to receive() and packets() in order, then ends the iteration when the channel closes', async () => {
-    const a = peer({ dispatch: 'events' });
-    const b = peer({ dispatch: 'events' });
-    const chA = a.create_data_channel('chat', { negotiated: true, id: 1 })!;
-    const chB = b.create_data_channel('chat', { negotiated: true, id: 1 })!;
-    wire(a, b);
-    a.create_offer();
-    expect(await chA.opened({ timeout: 10_000 })).toBe(GodotError.OK);
-    expect(await chB.opened({ timeout: 10_000 })).toBe(GodotError.OK);
+    const { b, chA, chB } = await openEventPair();
     // Waiting first: the packet arrives while receive() waits.
     const first = chB.receive({ timeout: 5000 });
     chA.set_write_mode(WebRTCDataChannel.WRITE_MODE_TEXT);

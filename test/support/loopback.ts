@@ -98,6 +98,23 @@ export async function connectedPair(options: Record<string, unknown> = { negotia
   return { p1, p2, ch1, ch2 };
 }
 
+/**
+ * Two wired connections under event dispatch, a negotiated channel each, both channels open
+ * (awaited, no poll); `options` go to the first connection.
+ */
+export async function openEventPair(options: PeerConnectionOptions = {}, label = 'chat') {
+  const a = peer({ dispatch: 'events', ...options });
+  const b = peer({ dispatch: 'events' });
+  const chA = a.create_data_channel(label, { negotiated: true, id: 1 })!;
+  const chB = b.create_data_channel(label, { negotiated: true, id: 1 })!;
+  wire(a, b);
+  a.create_offer();
+  for (const channel of [chA, chB]) {
+    if ((await channel.opened({ timeout: 10_000 })) !== 0) throw new Error(`channel ${label} did not open: ${JSON.stringify(a.get_machine_states())}`);
+  }
+  return { a, b, chA, chB };
+}
+
 export function bothOpen(a: WebRTCDataChannel, b: WebRTCDataChannel): boolean {
   return a.get_ready_state() === WebRTCDataChannel.STATE_OPEN && b.get_ready_state() === WebRTCDataChannel.STATE_OPEN;
 }
