@@ -16,8 +16,11 @@ describe('README.md', () => {
 
   it('gives the two commands that set up and use the project, and .ci/run runs the test one', () => {
     expect(readme).toContain('npm ci && npm start');
-    expect(readme).toContain('npm ci && npm test');
+    expect(readme).toContain('bash scripts/test.sh');
     const ci = readFileSync(new URL('../.ci/run', import.meta.url), 'utf8');
-    expect(ci).toContain('npm ci && npm test');
+    expect(ci.trim().split('\n').at(-1)).toBe('bash scripts/test.sh');
+    const script = readFileSync(new URL('../scripts/test.sh', import.meta.url), 'utf8');
+    expect(script).toMatch(/apt-get install -y -q --no-install-recommends chromium/);
+    expect(script.trim().split('\n').at(-1)).toBe('npm ci && npm test');
   });
 });
