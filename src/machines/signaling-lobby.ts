@@ -115,10 +115,8 @@ export const signalingLobbyMachine = setup({
   },
 });
 
-export type SignalingLobbyGuard = keyof typeof signalingLobbyMachine.implementations.guards;
-
 /** The close each guard of the lobby stands for, when it refuses a frame (`leave` is not a frame: the server's own bookkeeping). */
-export const signalingLobbyGuardCloses: Record<SignalingLobbyGuard, SignalingCloseName> = {
+export const signalingLobbyGuardCloses = {
   not_sealed: 'lobbySealed',
   speaks_lobby_protocol: 'otherProtocol',
   peer_id_in_range: 'invalidPeerId',
@@ -127,7 +125,9 @@ export const signalingLobbyGuardCloses: Record<SignalingLobbyGuard, SignalingClo
   destination_reachable: 'invalidDestination',
   host_leaves: 'lobbyNotFound',
   member_leaves: 'lobbyNotFound',
-};
+} as const satisfies Record<string, SignalingCloseName>;
+
+export type SignalingLobbyGuard = keyof typeof signalingLobbyGuardCloses;
 
 /**
  * The raw id a relay from `from` addressed to `to` (1: the host) goes to, or null when it may not

@@ -215,17 +215,17 @@ export const signalingSessionMachine = setup({
   },
 });
 
-export type SignalingSessionGuard = keyof typeof signalingSessionMachine.implementations.guards;
-
 /** The close each guard of the session stands for, when it says no. */
-export const signalingSessionGuardCloses: Record<SignalingSessionGuard, SignalingCloseName> = {
+export const signalingSessionGuardCloses = {
   not_in_lobby: 'alreadyInLobby',
   in_lobby: 'notInLobby',
   below_lobby_limit: 'tooManyLobbies',
   lobby_exists: 'lobbyMissing',
   is_host: 'onlyHostSeals',
   known_command: 'invalidCommand',
-};
+} as const satisfies Record<string, SignalingCloseName>;
+
+export type SignalingSessionGuard = keyof typeof signalingSessionGuardCloses;
 
 /** The id the session has on the wire: 1 for a lobby's host (server.js's `getPeerId`). */
 export function wireId(context: SignalingSessionContext): number {
@@ -246,11 +246,11 @@ type GuardImplementation = (args: { context: unknown; event: unknown }, params: 
  * no. Null when the machine takes the event, or when no guard refuses it (the state has no
  * transition for it: not a frame rule, a server event out of place).
  */
-export function signalingRefusal(
+export function signalingRefusal<E extends { type: string }>(
   machine: AnyStateMachine,
   snapshot: { value: unknown; context: unknown; can(event: never): boolean },
-  event: { type: string },
-  guardCloses: Record<string, SignalingCloseName>,
+  event: E,
+  guardCloses: Readonly<Record<string, SignalingCloseName>>,
 ): SignalingRefusal | null {
   if (snapshot.can(event as never)) return null;
   const node = machine.getStateNodeById(`${machine.id}.${String(snapshot.value)}`);
@@ -258,7 +258,7 @@ export function signalingRefusal(
   for (const transition of node.on[event.type] ?? []) {
     for (const { name, params } of namedGuards(transition.guard as GuardRef | undefined)) {
       const implementation = guards[name];
-      const close = guardCloses[name];
+      const close = Object.hasOwn(guardCloses, name) ? guardCloses[name] : undefined;
       if (!implementation || !close) continue;
       if (!implementation({ context: snapshot.context, event }, params)) return { guard: name, close, ...SIGNALING_CLOSES[close] };
     }
