@@ -81,7 +81,7 @@ export type SignalingSessionEvent =
   | { type: 'ping_missed' }
   | { type: 'frame_too_large' }
   /** The server closes the socket for a frame it or the rules refused, with that close. */
-  | { type: 'bad_frame'; reason: SignalingCloseName };
+  | { type: 'bad_frame'; close: SignalingCloseName };
 
 export interface SessionEnd {
   /** `client`: the socket closed under the server; `server`: the server closed it. */
@@ -155,7 +155,7 @@ export const signalingSessionMachine = setup({
       closed: { by: 'server' as const, ...SIGNALING_CLOSES[params.close], from: params.from },
     })),
     badFrame: assign(({ event }, params: { from: OpenState }) => {
-      const close = event.type === 'bad_frame' ? SIGNALING_CLOSES[event.reason] : SIGNALING_CLOSES.invalidFormat;
+      const close = event.type === 'bad_frame' ? SIGNALING_CLOSES[event.close] : SIGNALING_CLOSES.invalidFormat;
       return { closed: { by: 'server' as const, ...close, from: params.from } };
     }),
     clientClosed: assign(({ event }, params: { from: OpenState }) => ({

@@ -27,7 +27,7 @@ const SESSION_EVENTS: readonly SignalingSessionEvent[] = [
   { type: 'socket_closed', code: 1000, reason: '' },
   { type: 'ping_missed' },
   { type: 'frame_too_large' },
-  { type: 'bad_frame', reason: 'invalidFormat' },
+  { type: 'bad_frame', close: 'invalidFormat' },
 ];
 
 const LOBBY_EVENTS: readonly SignalingLobbyEvent[] = [

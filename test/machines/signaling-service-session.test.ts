@@ -190,9 +190,9 @@ describe('the signaling session machine: the end of a socket', () => {
     const cases: Array<[SignalingSessionEvent, keyof typeof SIGNALING_CLOSES]> = [
       [{ type: 'ping_missed' }, 'pingMissed'],
       [{ type: 'frame_too_large' }, 'frameTooLarge'],
-      [{ type: 'bad_frame', reason: 'invalidFormat' }, 'invalidFormat'],
-      [{ type: 'bad_frame', reason: 'binaryFrame' }, 'binaryFrame'],
-      [{ type: 'bad_frame', reason: 'invalidDestination' }, 'invalidDestination'],
+      [{ type: 'bad_frame', close: 'invalidFormat' }, 'invalidFormat'],
+      [{ type: 'bad_frame', close: 'binaryFrame' }, 'binaryFrame'],
+      [{ type: 'bad_frame', close: 'invalidDestination' }, 'invalidDestination'],
     ];
     for (const from of STATES) {
       for (const [event, close] of cases) {
