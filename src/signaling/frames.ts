@@ -19,6 +19,10 @@
  * - A binary frame, or anything that is not a string, closes 4000 `Invalid transfer mode, must be
  *   text`, as server.js does with ws 7. With ws 8 or later, pass a text frame as `data.toString()`
  *   and a binary one as the Buffer: server.js with ws 8 would refuse every frame.
+ * - JSON nested deeper than {@link MAX_JSON_DEPTH} arrays and objects (a frame's own depth is 1)
+ *   closes 4000 `Invalid message format`; server.js ignores keys other than type, id and data,
+ *   whatever they hold. JSON.parse takes about 50 times longer per byte on nested arrays than on
+ *   a flat frame, so this bounds what a member can make the server spend per frame.
  * - An `id` of `-0` decodes as `0` (server.js keeps `-0`, which JSON writes as `0` anyway).
  */
 
@@ -116,6 +120,9 @@ export interface DecodeOptions {
   maxBytes?: number;
 }
 
+/** The deepest nesting of JSON arrays and objects a frame may have; a demo frame has 1. */
+export const MAX_JSON_DEPTH = 32;
+
 export function refusal(reason: CloseReasonText, checkedAfter: CheckedAfter = 'none', dest?: number): FrameRefusal {
   const refused: FrameRefusal = { ok: false, code: closeCodeOf(reason), reason, checkedAfter };
   if (dest !== undefined) refused.dest = dest;
@@ -139,6 +146,35 @@ export function textFrame(frame: unknown, options: DecodeOptions = {}): string |
   return frame;
 }
 
+/** Whether `text` opens at most `count` arrays and objects in all: then it cannot nest deeper. */
+function opensAtMost(text: string, count: number): boolean {
+  let found = 0;
+  for (const bracket of ['{', '[']) {
+    for (let at = text.indexOf(bracket); at >= 0; at = text.indexOf(bracket, at + 1)) {
+      if (++found > count) return false;
+    }
+  }
+  return true;
+}
+
+/** Whether `text`, read as JSON, nests arrays and objects at most `maxDepth` deep (invalid JSON is JSON.parse's to refuse). */
+function nestsAtMost(text: string, maxDepth: number): boolean {
+  if (opensAtMost(text, maxDepth)) return true;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > maxDepth) return false;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return true;
+}
+
 /** A JSON value's field as server.js reads it: a number, floored, or -1. */
 function flooredNumber(value: unknown): number {
   return typeof value === 'number' ? Math.floor(value) : -1;
@@ -152,6 +188,7 @@ function isMessageType(type: number): type is MessageTypeCode {
 export function decodeFrame(frame: unknown, options: DecodeOptions = {}): Decoded<SignalMessage> {
   const text = textFrame(frame, options);
   if (typeof text !== 'string') return text;
+  if (!nestsAtMost(text, MAX_JSON_DEPTH)) return refusal(CloseReason.INVALID_FORMAT);
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -9,6 +9,7 @@ import {
   CLIENT_MESSAGE_TYPES,
   CloseCode,
   CloseReason,
+  MAX_JSON_DEPTH,
   MAX_PEER_ID,
   MESSAGE_TYPE_NAMES,
   MessageType,
@@ -193,6 +194,23 @@ describe("decoding follows server.js's parseMsg", () => {
     expect(refused(Buffer.alloc(11), { maxBytes: 10 })?.reason).toBe('Message too large');
   });
 
+  it('refuses JSON nested deeper than 32 (not in server.js), counting no bracket inside a string', () => {
+    const nested = (depth: number) => `{"type":4,"id":1,"data":"x","extra":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
+    expect(MAX_JSON_DEPTH).toBe(32);
+    expect(decoded(nested(32))).toEqual({ type: 4, id: 1, data: 'x' });
+    expect(refused(nested(33))).toEqual(FORMAT);
+    const data = '[{'.repeat(100) + '\\"[{\\' + '}]'.repeat(100);
+    expect(decoded(encodeFrame({ type: 4, id: 1, data })).data).toBe(data);
+    expect(refused(`{"type":4,"id":1,"data":"\\","x":${'['.repeat(40)}${']'.repeat(40)}}`)).toEqual(FORMAT);
+  });
+
+  it('refuses 4 MiB of nested arrays in milliseconds (JSON.parse takes about half a second per MiB of them)', () => {
+    const frame = `{"type":4,"id":1,"data":"","x":${'['.repeat(2 << 20)}${']'.repeat(2 << 20)}}`;
+    const started = performance.now();
+    expect(refused(frame)).toEqual(FORMAT);
+    expect(performance.now() - started).toBeLessThan(200);
+  });
+
   it('decodes a 16 MiB frame without a limit, and refuses it at once with one', () => {
     const data = 'a'.repeat(16 * 1024 * 1024);
     const frame = encodeFrame({ type: MessageType.OFFER, id: 1, data });
@@ -218,6 +236,19 @@ describe('properties (fast-check)', () => {
 
   it('any string decodes to a message or a known refusal', () => {
     check('random strings', fc.property(anyString(200), (frame) => void expectAnswer(frame)));
+  });
+
+  it('any JSON value in an extra key is ignored, unless it nests deeper than the limit', () => {
+    const depthOf = (value: unknown): number =>
+      value !== null && typeof value === 'object' ? 1 + Math.max(0, ...Object.values(value as object).map(depthOf)) : 0;
+    check(
+      'extra keys',
+      fc.property(fc.jsonValue({ maxDepth: 40 }), (extra) => {
+        const result = decodeFrame(`{"type":5,"id":9,"data":"d","extra":${JSON.stringify(extra)}}`);
+        if (1 + depthOf(extra) <= MAX_JSON_DEPTH) expect(result).toEqual({ ok: true, message: { type: 5, id: 9, data: 'd' } });
+        else expect(result).toMatchObject({ ok: false, reason: 'Invalid message format' });
+      }),
+    );
   });
 
   it('any JSON value, and anything at all, decodes to a message or a known refusal', () => {
