@@ -23,7 +23,7 @@
  *   closes 4000 `Invalid message format`; server.js ignores keys other than type, id and data,
  *   whatever they hold. JSON.parse takes about 50 times longer per byte on nested arrays than on
  *   a flat frame, so this bounds what a member can make the server spend per frame.
- * - An `id` of `-0` decodes as `0` (server.js keeps `-0`, which JSON writes as `0` anyway).
+ * - A `type` or `id` of `-0` decodes as `0` (server.js keeps `-0`, which JSON writes as `0` anyway).
  */
 
 /** The message types, by the numbers server.js uses. */
@@ -202,7 +202,8 @@ export function decodeFrame(frame: unknown, options: DecodeOptions = {}): Decode
   const data = typeof fields['data'] === 'string' ? fields['data'] : '';
   if (type < 0 || id < 0 || id > MAX_PEER_ID) return refusal(CloseReason.INVALID_FORMAT);
   if (!isMessageType(type)) return refusal(CloseReason.INVALID_CMD, 'lobby');
-  return { ok: true, message: { type, id: id === 0 ? 0 : id, data } };
+  // `|| 0`: JSON.parse reads `-0` as -0.
+  return { ok: true, message: { type: (type || 0) as MessageTypeCode, id: id || 0, data } };
 }
 
 /** The frame server.js's `ProtoMessage(type, id, data)` writes: keys in that order, `data` defaulting to `""`. */

@@ -127,6 +127,7 @@ describe("decoding follows server.js's parseMsg", () => {
     expect(decoded('{"type":4.9,"id":1.99,"data":"x"}')).toEqual({ type: 4, id: 1, data: 'x' });
     expect(decoded('{"type":0,"id":-0,"data":""}').id).toBe(0);
     expect(Object.is(decoded('{"type":0,"id":-0,"data":""}').id, 0)).toBe(true);
+    expect(Object.is(decoded('{"type":-0,"id":-0.0,"data":""}').type, 0)).toBe(true);
   });
 
   it('takes the keys in any order, ignores other keys, and the last of duplicated keys', () => {
@@ -262,8 +263,8 @@ describe('properties (fast-check)', () => {
       'hostile fields',
       fc.property(field, field, fc.oneof(anyString(30), field), (type, id, data) => {
         const result = expectAnswer(JSON.stringify({ type, id, data }));
-        // JSON.stringify writes NaN and ±Infinity as null, and JSON.parse reads the rest back as they were.
-        const asRead = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? Math.floor(value) : -1);
+        // JSON.stringify writes NaN and ±Infinity as null and -0 as 0; JSON.parse reads the rest back as they were.
+        const asRead = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? Math.floor(value) || 0 : -1);
         const t = asRead(type);
         const i = asRead(id);
         if (t < 0 || i < 0 || i > MAX_PEER_ID) expect(result).toMatchObject({ ok: false, reason: 'Invalid message format' });
