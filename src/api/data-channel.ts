@@ -373,9 +373,7 @@ export class WebRTCDataChannel {
   }
 
   private wait(method: string, now: () => GodotError | undefined, watches: Parameters<typeof waitFor>[1], options: WaitOptions | undefined): Promise<GodotError> {
-    const bad = badWaitOptions(options);
-    if (bad !== null) return Promise.resolve(this.refuseArgument(method, bad));
-    return waitFor(now, watches, options);
+    return waitFor(now, watches, options, (reason) => this.refuseArgument(method, reason));
   }
 
   private get state(): DataChannelStateName {

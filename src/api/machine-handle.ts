@@ -78,15 +78,16 @@ export class MachineHandle<M extends AnyStateMachine> {
     const from = stateName(snapshot);
     if (this.actor) this.actor.send(event);
     else this.current = this.machine.transition(snapshot, event, this.scope!) as HandleSnapshot<M>;
+    const to = this.state;
     this.changed = this.recorder.add({
       kind: 'transition',
       machine: this.name,
       from,
       event: describeEvent(event),
-      to: this.state,
+      to,
       ...(this.channel ? { channel: this.channel() } : {}),
     }).monotonic;
-    if (this.onStateChange !== null && this.state !== from) this.onStateChange(from, this.state);
+    if (this.onStateChange !== null && to !== from) this.onStateChange(from, to);
     return true;
   }
 

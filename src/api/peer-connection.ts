@@ -22,7 +22,7 @@ import { defaultExtension, resolveExtension, setDefaultExtension, type Extension
 import { checkLimits, defaultLimits, setDefaultLimits, type Limits } from '../limits.js';
 import { log } from '../log.js';
 import { DISPATCH_MODES, SignalQueue, type DispatchMode } from './signal-queue.js';
-import { badWaitOptions, waitFor, type WaitOptions } from './waits.js';
+import { waitFor, type WaitOptions } from './waits.js';
 import { DEFAULT_SETUP_TIMEOUT_MS, SetupTimer, setupTimeoutReason } from './setup-timeout.js';
 import { CARRIED_KEYS, connectionStats, noneCarried, type ConnectionStats } from './stats.js';
 
@@ -651,9 +651,7 @@ export class WebRTCPeerConnection {
   }
 
   private wait(method: string, now: () => GodotError | undefined, watches: Parameters<typeof waitFor>[1], options: WaitOptions | undefined): Promise<GodotError> {
-    const bad = badWaitOptions(options);
-    if (bad !== null) return Promise.resolve(this.refuse(method, GodotError.ERR_INVALID_PARAMETER, 'arguments', bad));
-    return waitFor(now, watches, options);
+    return waitFor(now, watches, options, (reason) => this.refuse(method, GodotError.ERR_INVALID_PARAMETER, 'arguments', reason));
   }
 
   private refuse(method: string, code: GodotError, machine: MachineName | 'arguments', reason: string): GodotError {

@@ -30,10 +30,14 @@ export function badWaitOptions(options: unknown): string | null {
  * state is reached, a failure code when it can no longer be, ERR_TIMEOUT after `timeout` ms. It
  * never rejects. It settles only when a signal is emitted (from `poll()`, or from the event
  * dispatch's task), so it cannot disagree with the signals, nor with the getters at that moment.
+ * Options that are not WaitOptions resolve with what `refuse` (which records why) returns.
  */
-export function waitFor(now: () => GodotError | undefined, watches: Watch[], options: WaitOptions = {}): Promise<GodotError> {
+export function waitFor(now: () => GodotError | undefined, watches: Watch[], options: WaitOptions | undefined, refuse: (reason: string) => GodotError): Promise<GodotError> {
+  const bad = badWaitOptions(options);
+  if (bad !== null) return Promise.resolve(refuse(bad));
   const already = now();
   if (already !== undefined) return Promise.resolve(already);
+  const timeout = options?.timeout;
   return new Promise((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     const listeners: Array<[Signal<any[]>, (...args: any[]) => void]> = [];
@@ -51,6 +55,6 @@ export function waitFor(now: () => GodotError | undefined, watches: Watch[], opt
       signal.connect(listener);
       listeners.push([signal, listener]);
     }
-    if (options.timeout !== undefined) timer = setTimeout(() => finish(GodotError.ERR_TIMEOUT), options.timeout);
+    if (timeout !== undefined) timer = setTimeout(() => finish(GodotError.ERR_TIMEOUT), timeout);
   });
 }
