@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GodotError, WebRTCPeerConnection } from '../src/index.js';
-import { bothOpen, peer, pollUntil } from './support/loopback.js';
+import { bothOpen, peer, pollUntil, wire } from './support/loopback.js';
 
 const connected = (pc: WebRTCPeerConnection) => pc.get_connection_state() === WebRTCPeerConnection.STATE_CONNECTED;
 
@@ -14,17 +14,8 @@ async function pairWithCandidates() {
     [a, []],
     [b, []],
   ]);
-  for (const [self, other] of [
-    [a, b],
-    [b, a],
-  ] as const) {
-    self.session_description_created.connect((type, sdp) => self.set_local_description(type, sdp));
-    self.session_description_created.connect((type, sdp) => other.set_remote_description(type, sdp));
-    self.ice_candidate_created.connect((media, index, name) => {
-      candidates.get(self)!.push(name);
-      other.add_ice_candidate(media, index, name);
-    });
-  }
+  for (const pc of [a, b]) pc.ice_candidate_created.connect((_media, _index, name) => candidates.get(pc)!.push(name));
+  wire(a, b);
   return { a, b, chA, chB, candidates };
 }
 

@@ -19,13 +19,10 @@ import {
   relayed,
   type SignalMessage,
 } from '../../src/signaling/frames.js';
-import { anyNumber, anyString, check, expectKnownRefusal } from './support.js';
+import { anyNumber, anyString, check, expectKnownRefusal, B, CANDIDATE, LOBBY } from './support.js';
 
-const LOBBY = 'Qx7LmN2pR4sT8vWz';
-const B = 1234567;
 const SDP = 'v=0\r\no=- 4215 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n';
 const SDP_JSON = 'v=0\\r\\no=- 4215 2 IN IP4 127.0.0.1\\r\\ns=-\\r\\nt=0 0\\r\\na=group:BUNDLE 0\\r\\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\\r\\n';
-const CANDIDATE = '\n0\n0\ncandidate:1 1 UDP 2122317823 127.0.0.1 50412 typ host';
 const CANDIDATE_JSON = '\\n0\\n0\\ncandidate:1 1 UDP 2122317823 127.0.0.1 50412 typ host';
 
 function decoded(frame: unknown): SignalMessage {

@@ -3,6 +3,11 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import { CloseReason, closeCodeOf, type FrameRefusal } from '../../src/signaling/frames.js';
 
+/** A lobby name as server.js makes them (16 ALFNUM), a member's id, and a candidate payload as the demo client sends it. */
+export const LOBBY = 'Qx7LmN2pR4sT8vWz';
+export const B = 1234567;
+export const CANDIDATE = '\n0\n0\ncandidate:1 1 UDP 2122317823 127.0.0.1 50412 typ host';
+
 const seedSetting = process.env.PROPERTY_SEED ?? '20261202';
 export const SEED = seedSetting === 'random' ? Math.floor(Math.random() * 2 ** 31) : Number(seedSetting);
 export const RUNS = Number(process.env.PROPERTY_RUNS ?? 300);

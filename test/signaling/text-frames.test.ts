@@ -14,12 +14,9 @@ import {
   toTextMessage,
   type TextMessage,
 } from '../../src/signaling/text-frames.js';
-import { anyString, check, expectKnownRefusal } from './support.js';
+import { anyString, check, expectKnownRefusal, B, CANDIDATE, LOBBY } from './support.js';
 
-const LOBBY = 'Qx7LmN2pR4sT8vWz';
-const B = 1234567;
 const SDP = 'v=0\r\no=- 4215 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n';
-const CANDIDATE = '\n0\n0\ncandidate:1 1 UDP 2122317823 127.0.0.1 50412 typ host';
 
 function client(frame: unknown): TextMessage {
   const result = decodeClientTextFrame(frame);
