@@ -90,7 +90,7 @@ export class WebRTCDataChannel {
   ) {
     this.recorder = host.recorder;
     this.budget = host.budget;
-    this.machine = new MachineHandle('dataChannel', dataChannelMachine, host.recorder, () => this.name(), host.inspect);
+    this.machine = new MachineHandle('dataChannel', dataChannelMachine, host.recorder, { channel: () => this.name(), inspect: host.inspect });
     this.receivers = new Receivers(() => this.take(), () => this.state === 'closed', (emit) => host.queue(emit));
     this.machine.onStateChange = (_from, to) => {
       const state = CHANNEL_VALUES[to as DataChannelStateName];

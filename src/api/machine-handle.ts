@@ -8,6 +8,7 @@ import {
   type InspectionEvent,
   type Observer,
   type ContextFrom,
+  type InputFrom,
 } from 'xstate';
 import { explainRefusal, stateName } from '../machines/explain.js';
 import type { Recorder } from '../records/recorder.js';
@@ -18,6 +19,17 @@ import { log } from '../log.js';
 export type HandleSnapshot<M extends AnyStateMachine> = AnyMachineSnapshot & { readonly context: ContextFrom<M> };
 
 export type Inspector = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+
+export interface HandleOptions<M extends AnyStateMachine> {
+  /** The channel's `label#id`, for a data channel's records. */
+  channel?: () => string;
+  /** Runs a real actor with this inspector, so that xstate's inspection events are emitted. */
+  inspect?: Inspector;
+  /** The machine's input, for machines that take one (the signaling service's). */
+  input?: InputFrom<M>;
+  /** How a record names an event taken (default `describeEvent`); it must name what a replay needs and no secret. */
+  describe?: (event: EventFrom<M>) => string;
+}
 
 /**
  * One machine of a connection or channel, through which the Godot-facing classes send every
@@ -40,21 +52,26 @@ export class MachineHandle<M extends AnyStateMachine> {
   /** The scope the snapshot is stepped through, shared by every handle of this machine (without an actor). */
   private readonly scope: AnyActorScope | undefined;
 
+  private readonly channel: (() => string) | undefined;
+  private readonly describe: (event: EventFrom<M>) => string;
+
   constructor(
     readonly name: MachineName,
     readonly machine: M,
     private readonly recorder: Recorder,
-    private readonly channel?: () => string,
-    inspect?: Inspector,
+    options: HandleOptions<M> = {},
   ) {
+    const { inspect, input } = options;
+    this.channel = options.channel;
+    this.describe = options.describe ?? describeEvent;
     if (inspect) {
-      this.actor = createActor(machine, { inspect } as never);
+      this.actor = createActor(machine, { inspect, input } as never);
       this.actor.subscribe({ error: (error) => log('error', 'library', `the ${machine.id} machine stopped`, error) });
       this.actor.start();
     } else {
       const stepping = steppingOf(machine);
       this.scope = stepping.scope;
-      this.current = stepping.initial as HandleSnapshot<M>;
+      this.current = (input === undefined ? stepping.initial : machine.getInitialSnapshot(stepping.scope, input)) as HandleSnapshot<M>;
     }
   }
 
@@ -83,7 +100,7 @@ export class MachineHandle<M extends AnyStateMachine> {
       kind: 'transition',
       machine: this.name,
       from,
-      event: describeEvent(event),
+      event: this.describe(event),
       to,
       ...(this.channel ? { channel: this.channel() } : {}),
     }).monotonic;
@@ -137,9 +154,20 @@ function steppingOf(machine: AnyStateMachine): Stepping {
   return stepping;
 }
 
-/** `set_remote_description(offer)`, `stack.connection_state(connected)`, `limit_exceeded(maxQueuedPackets)`, `timed_out(setup)`, `close`. */
+/** The event fields a record names, the first one an event has: `set_remote_description(offer)`, `stack.connection_state(connected)`, `join(5)`. */
+const ARGUMENTS = ['sdpType', 'state', 'limit', 'timeout', 'close', 'id', 'protocol', 'code', 'command'] as const;
+
+/**
+ * `set_remote_description(offer)`, `stack.connection_state(connected)`, `limit_exceeded(maxQueuedPackets)`,
+ * `timed_out(setup)`, `close`; for the signaling service `create_lobby(4)` (the protocol),
+ * `join(5)` (the id), `bad_frame(invalidDestination)`, `socket_closed(1006)`. Never a lobby's name
+ * or a frame's data.
+ */
 export function describeEvent(event: { type: string }): string {
-  const argument =
-    (event as { sdpType?: string }).sdpType ?? (event as { state?: string }).state ?? (event as { limit?: string }).limit ?? (event as { timeout?: string }).timeout;
-  return argument === undefined ? event.type : `${event.type}(${argument})`;
+  const fields = event as unknown as Record<string, unknown>;
+  for (const key of ARGUMENTS) {
+    const argument = fields[key];
+    if (argument !== undefined) return `${event.type}(${String(argument)})`;
+  }
+  return event.type;
 }

@@ -7,7 +7,7 @@ import { SDP_TYPES, type SdpType, type SignalingEvent } from '../machines/events
 import { valueOf, type DataChannelExtension, type HeldSignal, type StackEvent, type StackResult, type WebRTCPeerConnectionExtension } from '../adapters/extension.js';
 import { Recorder } from '../records/recorder.js';
 import { registerConnection } from '../records/connections.js';
-import type { ConnectionRecord, MachineName } from '../records/record.js';
+import type { ConnectionMachineName, ConnectionRecord, MachineName } from '../records/record.js';
 import { describe, isInteger } from './arguments.js';
 import { parseConfiguration, type Configuration } from './configuration.js';
 import { parseChannelOptions, type ChannelInit } from './channel-options.js';
@@ -153,9 +153,9 @@ export class WebRTCPeerConnection {
     this.recorder = new Recorder(this.id, options.recordCapacity ?? 256, (record) => {
       if (record.kind === 'refusal') this.call_refused.emit(record);
     }, this.limits.recordTextLength);
-    this.signaling = new MachineHandle('signaling', signalingMachine, this.recorder, undefined, this.inspect);
-    this.connection = new MachineHandle('connection', connectionMachine, this.recorder, undefined, this.inspect);
-    this.gathering = new MachineHandle('gathering', gatheringMachine, this.recorder, undefined, this.inspect);
+    this.signaling = new MachineHandle('signaling', signalingMachine, this.recorder, { inspect: this.inspect });
+    this.connection = new MachineHandle('connection', connectionMachine, this.recorder, { inspect: this.inspect });
+    this.gathering = new MachineHandle('gathering', gatheringMachine, this.recorder, { inspect: this.inspect });
     this.connection.onStateChange = (_from, to) => this.connectionChanged(to as ConnectionStateName);
     this.gathering.onStateChange = (_from, to) => {
       const state = GATHERING_VALUES[to as GatheringStateName];
@@ -642,7 +642,7 @@ export class WebRTCPeerConnection {
     const machine = method === 'close' ? this.connection : this.signaling;
     if (!(machine as MachineHandle<any>).can(event)) {
       const reasons = machine === this.signaling ? signalingGuardReasons : undefined;
-      return this.refuse(method, GodotError.ERR_UNAVAILABLE, machine.name, (machine as MachineHandle<any>).explain(event, reasons));
+      return this.refuse(method, GodotError.ERR_UNAVAILABLE, machine.name as ConnectionMachineName, (machine as MachineHandle<any>).explain(event, reasons));
     }
     if (this.stack === null && method !== 'close') {
       return this.refuse(method, GodotError.ERR_UNCONFIGURED, 'arguments', 'there is no stack connection: the last initialize() failed; call it again');
@@ -654,7 +654,7 @@ export class WebRTCPeerConnection {
     return waitFor(now, watches, options, (reason) => this.refuse(method, GodotError.ERR_INVALID_PARAMETER, 'arguments', reason));
   }
 
-  private refuse(method: string, code: GodotError, machine: MachineName | 'arguments', reason: string): GodotError {
+  private refuse(method: string, code: GodotError, machine: ConnectionMachineName | 'arguments', reason: string): GodotError {
     const states = this.get_machine_states();
     this.recorder.add({
       kind: 'refusal',

@@ -19,7 +19,7 @@ export interface ParsedTrail {
   problems: TrailProblem[];
 }
 
-const MACHINES = ['signaling', 'connection', 'gathering', 'dataChannel'];
+const MACHINES = ['signaling', 'connection', 'gathering', 'dataChannel', 'signalingSession', 'signalingLobby'];
 
 /**
  * Reads a JSON Lines trail: one record per line. A line that is not JSON, not a record, or cut

@@ -5,7 +5,9 @@ import { SDP_TYPES, type AnyMachineEvent } from '../machines/events.js';
 import { stateName } from '../machines/explain.js';
 import { gatheringMachine } from '../machines/gathering.js';
 import { signalingMachine } from '../machines/signaling.js';
-import type { ConnectionRecord, MachineName } from '../records/record.js';
+import { signalingLobbyMachine, type SignalingLobbyEvent } from '../machines/signaling-lobby.js';
+import { signalingSessionMachine, type SignalingCloseName, type SignalingSessionEvent } from '../machines/signaling-session.js';
+import type { ConnectionRecord, MachineName, SignalingServiceMachineName } from '../records/record.js';
 import { parseTrail, type TrailEntry, type TrailProblem } from './trail.js';
 
 export interface Verification {
@@ -36,6 +38,17 @@ const MACHINES: Record<MachineName, AnyStateMachine> = {
   connection: connectionMachine,
   gathering: gatheringMachine,
   dataChannel: dataChannelMachine,
+  signalingSession: signalingSessionMachine,
+  signalingLobby: signalingLobbyMachine,
+};
+/**
+ * The input a signaling actor is replayed with. Its records name what its guards read (ids on
+ * the wire, where the lobby's host is 1; the protocol); what they do not name (a lobby's name,
+ * how many lobbies were open) a taken transition's guard passed on live, so the replay lets it pass.
+ */
+const SERVICE_INPUTS: Record<SignalingServiceMachineName, unknown> = {
+  signalingSession: { id: 0 },
+  signalingLobby: { name: '', mesh: true, protocol: 4, host: 1 },
 };
 const CONNECTION_MACHINES = ['signaling', 'connection', 'gathering'] as const;
 
@@ -109,7 +122,9 @@ function startsNewRun(life: Life, record: ConnectionRecord): boolean {
 }
 
 /** The event a transition record names, or why it names none. */
-export function eventFromRecord(text: string): AnyMachineEvent | string {
+export type ReplayedEvent = AnyMachineEvent | SignalingSessionEvent | SignalingLobbyEvent;
+
+export function eventFromRecord(text: string): ReplayedEvent | string {
   const match = /^([A-Za-z_][\w.]*)(?:\((.*)\))?$/.exec(text);
   if (!match) return `${JSON.stringify(text)} does not name an event`;
   const type = match[1]!;
@@ -133,6 +148,28 @@ export function eventFromRecord(text: string): AnyMachineEvent | string {
       return { type, timeout: argument };
     case 'stack.error':
       return { type, message: argument ?? '' };
+    // The signaling service's events: what their records name, and what a taken transition's guard saw.
+    case 'create_lobby':
+    case 'join_lobby': {
+      const protocol = Number(argument);
+      if (protocol !== 3 && protocol !== 4) return `${type} needs the protocol, 3 or 4: ${JSON.stringify(text)}`;
+      return type === 'create_lobby' ? { type, name: '', mesh: true, protocol, openLobbies: 0 } : { type, name: '', protocol, lobbyExists: true };
+    }
+    case 'bad_frame':
+      if (argument === undefined || argument === '') return `${type} needs the close's name: ${JSON.stringify(text)}`;
+      return { type, close: argument as SignalingCloseName };
+    case 'socket_closed':
+    case 'unknown_command':
+    case 'join':
+    case 'leave':
+    case 'seal': {
+      if (type === 'seal' && argument === undefined) return { type: 'seal' };
+      const number = Number(argument);
+      if (argument === undefined || argument === '' || !Number.isInteger(number)) return `${type} needs a number: ${JSON.stringify(text)}`;
+      if (type === 'socket_closed') return { type, code: number, reason: '' };
+      if (type === 'unknown_command') return { type, command: number };
+      return { type: type as 'join' | 'leave' | 'seal', id: number, protocol: 4 } as SignalingLobbyEvent;
+    }
     default:
       if (argument !== undefined) return `${type} takes no argument: ${JSON.stringify(text)}`;
       return { type } as AnyMachineEvent;
@@ -143,8 +180,11 @@ export function eventFromRecord(text: string): AnyMachineEvent | string {
 class Replay {
   private actor: AnyActorRef;
 
-  constructor(readonly machine: AnyStateMachine) {
-    this.actor = createActor(machine).start();
+  constructor(
+    readonly machine: AnyStateMachine,
+    private readonly input?: unknown,
+  ) {
+    this.actor = createActor(machine, { input }).start();
   }
 
   get state(): string {
@@ -159,11 +199,11 @@ class Replay {
     return Object.prototype.hasOwnProperty.call(this.machine.root.states, state);
   }
 
-  can(event: AnyMachineEvent): boolean {
+  can(event: ReplayedEvent): boolean {
     return this.actor.getSnapshot().can(event);
   }
 
-  send(event: AnyMachineEvent): void {
+  send(event: ReplayedEvent): void {
     this.actor.send(event);
   }
 
@@ -172,7 +212,7 @@ class Replay {
     if (!this.has(state) || state === this.state) return;
     const context = this.actor.getSnapshot().context;
     this.actor.stop();
-    this.actor = createActor(this.machine, { snapshot: this.machine.resolveState({ value: state, context }) }).start();
+    this.actor = createActor(this.machine, { snapshot: this.machine.resolveState({ value: state, context }), input: this.input }).start();
   }
 }
 
@@ -189,6 +229,8 @@ class Life {
     gathering: new Replay(gatheringMachine),
   };
   private readonly channels = new Map<string, Replay>();
+  /** The actor of a signaling service's life (a session or a lobby): one machine, no channels. */
+  private service: { name: SignalingServiceMachineName; replay: Replay } | null = null;
 
   constructor(
     readonly connection: string,
@@ -212,6 +254,7 @@ class Life {
         const who = describeMachine(record.machine, record.channel);
         const event = eventFromRecord(record.event);
         if (typeof event === 'string') return problem(`${who}: ${event}`);
+        if (record.machine === 'signalingLobby' && event.type === 'join') (event as { protocol?: unknown }).protocol = (replay.context as { protocol: unknown }).protocol;
         if (!replay.has(record.from)) return problem(`${who} has no state ${JSON.stringify(record.from)}`);
         if (!replay.has(record.to)) return problem(`${who} has no state ${JSON.stringify(record.to)}`);
         if (replay.state !== record.from) {
@@ -231,6 +274,11 @@ class Life {
         return;
       }
       case 'refusal': {
+        if (record.machine === 'signalingSession' || record.machine === 'signalingLobby') {
+          const replay = this.machineOf(record.machine, undefined, record.state, problem);
+          if (replay && replay.state !== record.state) problem(`refused ${record.method}: ${record.machine} was in ${replay.state}, but the refusal says ${record.state}`);
+          return;
+        }
         if (record.channel !== undefined) {
           const replay = this.machineOf('dataChannel', record.channel, record.state, problem);
           const said = record.states.dataChannel ?? record.state;
@@ -270,6 +318,10 @@ class Life {
 
   summary(): ConnectionLife {
     const states: Record<string, string> = {};
+    if (this.service !== null) {
+      states[this.service.name] = this.service.replay.state;
+      return { name: this.name, connection: this.connection, run: this.run, entries: this.entries, problems: this.problems, states, closed: null };
+    }
     for (const machine of CONNECTION_MACHINES) states[machine] = this.machines[machine].state;
     for (const [key, replay] of this.channels) states[key] = replay.state;
     const { closed } = this.machines.connection.context as { closed: CloseCause | null };
@@ -295,6 +347,19 @@ class Life {
 
   /** The replay of a record's machine; null (after saying why) if the record names none. */
   private machineOf(machine: MachineName, channel: string | undefined, state: string, problem: (message: string) => void): Replay | null {
+    if (machine === 'signalingSession' || machine === 'signalingLobby') {
+      if (channel !== undefined) problem(`a ${machine} record with a channel (${channel})`);
+      this.service ??= { name: machine, replay: new Replay(MACHINES[machine], SERVICE_INPUTS[machine]) };
+      if (this.service.name !== machine) {
+        problem(`a ${machine} record in the life of a ${this.service.name}`);
+        return null;
+      }
+      return this.service.replay;
+    }
+    if (this.service !== null) {
+      problem(`a ${machine} record in the life of a ${this.service.name}`);
+      return null;
+    }
     if (machine !== 'dataChannel') {
       if (channel !== undefined) problem(`a ${machine} record with a channel (${channel})`);
       return this.machines[machine];

@@ -2,11 +2,17 @@ import { connectionMachine } from '../machines/connection.js';
 import { dataChannelMachine } from '../machines/data-channel.js';
 import { gatheringMachine } from '../machines/gathering.js';
 import { signalingMachine } from '../machines/signaling.js';
+import { signalingLobbyMachine } from '../machines/signaling-lobby.js';
+import { signalingSessionMachine } from '../machines/signaling-session.js';
 import type { MachineName } from '../records/record.js';
 import { machineGraph, type MachineGraph } from './graph.js';
 
 /** The machines the inspector draws, by the name records give them. */
-export const DIAGRAM_MACHINES = { signaling: signalingMachine, connection: connectionMachine, gathering: gatheringMachine, dataChannel: dataChannelMachine };
+export const DIAGRAM_MACHINES = {
+  signaling: signalingMachine, connection: connectionMachine, gathering: gatheringMachine, dataChannel: dataChannelMachine,
+  signalingSession: signalingSessionMachine,
+  signalingLobby: signalingLobbyMachine,
+};
 
 const graphs = new Map<MachineName, MachineGraph>();
 

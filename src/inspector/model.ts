@@ -79,7 +79,7 @@ export class InspectorModel {
       if (unassigned !== key && view.channels[unassigned] !== undefined) delete view.channels[unassigned];
       view.channels[key] = record.to;
     } else {
-      view.states[record.machine] = record.to;
+      (view.states as Record<string, string>)[record.machine] = record.to;
     }
     const drawn = drawnTransition(graphOf(record.machine), record.from, record.event, record.to);
     view.last[key] = { from: record.from, to: record.to, event: record.event, seq: record.seq, drawn: drawn?.element ?? null, key: drawn?.key ?? null };

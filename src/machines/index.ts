@@ -8,3 +8,25 @@ export { dataChannelMachine } from './data-channel.js';
 export type { DataChannelStateName } from './data-channel.js';
 export { explainRefusal, stateName } from './explain.js';
 export * from './events.js';
+export {
+  signalingSessionMachine,
+  signalingSessionGuardCloses,
+  signalingRefusal,
+  wireId,
+  SIGNALING_CLOSES,
+  SIGNALING_DEFAULTS,
+} from './signaling-session.js';
+export type {
+  SignalingSessionStateName,
+  SignalingSessionEvent,
+  SignalingSessionContext,
+  SignalingSessionInput,
+  SignalingProtocol,
+  SignalingClose,
+  SignalingCloseName,
+  SignalingRefusal,
+  SessionEnd,
+  RelayKind,
+} from './signaling-session.js';
+export { signalingLobbyMachine, signalingLobbyGuardCloses, relayTarget, peersSeenBy, lobbyWireId, describeLobbyEvent, MAX_PEER_ID } from './signaling-lobby.js';
+export type { SignalingLobbyStateName, SignalingLobbyEvent, SignalingLobbyContext, SignalingLobbyInput, LobbyEnd } from './signaling-lobby.js';

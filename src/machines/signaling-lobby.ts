@@ -154,3 +154,13 @@ export function peersSeenBy(context: SignalingLobbyContext, id: number): number[
 export function lobbyWireId(context: SignalingLobbyContext, id: number): number {
   return id === context.host ? 1 : id;
 }
+
+/**
+ * A lobby event as its record names it: ids as the lobby's members see them (the host is 1), so
+ * that a replay, which knows no raw id, starts its lobby with host 1 and takes the same events:
+ * `join(5)`, `seal(1)`, `leave(1)`, `seal_complete`. The lobby's host and name come from `host`.
+ */
+export function describeLobbyEvent(event: SignalingLobbyEvent, host: number): string {
+  if (event.type === 'join' || event.type === 'seal' || event.type === 'leave') return `${event.type}(${event.id === host ? 1 : event.id})`;
+  return event.type;
+}

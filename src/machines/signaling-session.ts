@@ -45,8 +45,8 @@ export const SIGNALING_CLOSES = {
   otherProtocol: { code: 4000, reason: 'Lobby speaks another protocol version' },
   invalidPeerId: { code: 4000, reason: 'Invalid peer id' },
   duplicatePeerId: { code: 4000, reason: 'Peer id already in the lobby' },
-  // ws closes a frame over maxPayload with 1009 itself; a dead socket is terminated, and ws reports 1006.
-  frameTooLarge: { code: 1009, reason: 'Message too big' },
+  frameTooLarge: { code: 4000, reason: 'Message too large' },
+  // A dead socket is terminated (no close frame): ws reports 1006 on both ends.
   pingMissed: { code: 1006, reason: 'No pong within the ping interval' },
 } as const satisfies Record<string, SignalingClose>;
 

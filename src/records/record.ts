@@ -1,7 +1,13 @@
 import type { GodotError } from '../godot/constants.js';
 
 /** Which machine a record speaks of. */
-export type MachineName = 'signaling' | 'connection' | 'gathering' | 'dataChannel';
+export type MachineName = ConnectionMachineName | SignalingServiceMachineName;
+
+/** A WebRTCPeerConnection's machines, and its channels'. */
+export type ConnectionMachineName = 'signaling' | 'connection' | 'gathering' | 'dataChannel';
+
+/** The signaling service's actors: a client socket's session, and a lobby. Their records' `connection` is the actor's name (`session-<id>`, `lobby-<n>`). */
+export type SignalingServiceMachineName = 'signalingSession' | 'signalingLobby';
 
 /** What every record has: its place in the connection's sequence, when, and whose it is. */
 export interface RecordBase {

@@ -6,9 +6,9 @@
 import { CloseReason, refusal, textFrame, type DecodeOptions, type FrameRefusal } from './frames.js';
 
 /** `json`: the Godot 4 demo (frames.ts); `text`: the Godot 3.x demo (text-frames.ts). */
-export type SignalingProtocol = 'json' | 'text';
+export type WireProtocol = 'json' | 'text';
 
-export type DetectedProtocol = { ok: true; protocol: SignalingProtocol } | FrameRefusal;
+export type DetectedProtocol = { ok: true; protocol: WireProtocol } | FrameRefusal;
 
 /**
  * The protocol a client speaks, from its first frame: a JSON frame starts with `{`, a 3.x one with

@@ -9,7 +9,7 @@ const NAMES = Object.keys(MACHINES) as ModelMachineName[];
 /** Sends every event of the machine's vocabulary after each step of the path, so refusals are compared too. */
 function replay(machine: AnyStateMachine, name: ModelMachineName, path: EventObject[], inspect?: (event: InspectionEvent) => void) {
   const recorder = new Recorder('pc-test');
-  const handle = new MachineHandle(name, machine, recorder, undefined, inspect);
+  const handle = new MachineHandle(name, machine, recorder, { inspect });
   const trace: unknown[] = [];
   for (const event of path) {
     trace.push(MODEL_EVENTS[name].map((probe) => handle.can(probe as never)));

@@ -201,7 +201,7 @@ describe('the signaling session machine: the end of a socket', () => {
         expect(actor.getSnapshot().context.closed).toEqual({ by: 'server', ...SIGNALING_CLOSES[close], from });
       }
     }
-    expect(SIGNALING_CLOSES.frameTooLarge.code).toBe(1009);
+    expect(SIGNALING_CLOSES.frameTooLarge).toEqual({ code: 4000, reason: 'Message too large' });
     expect(SIGNALING_CLOSES.invalidFormat).toEqual({ code: 4000, reason: 'Invalid message format' });
   });
 

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WebRTCDataChannel, WebRTCPeerConnection } from '../../src/index.js';
 import { MessageType, decodeFrame, encodeFrame, relayed, type SignalMessage } from '../../src/signaling/frames.js';
-import { buildCandidatePayload, detectProtocol, parseCandidatePayload, type SignalingProtocol } from '../../src/signaling/protocol.js';
+import { buildCandidatePayload, detectProtocol, parseCandidatePayload, type WireProtocol } from '../../src/signaling/protocol.js';
 import { decodeClientTextFrame, decodeServerTextFrame, encodeTextFrame, toJsonMessage, toTextMessage } from '../../src/signaling/text-frames.js';
 import { bothOpen, decode, encode, peer, pollUntil } from '../support/loopback.js';
 import { anyString, check, expectKnownRefusal } from './support.js';
@@ -110,7 +110,7 @@ describe('the candidate payload', () => {
  * The server's part, as it will be: a client frame in, decoded; the relay out, encoded with the
  * sender's id. Every frame must decode at each hop.
  */
-function relayFrame(protocol: SignalingProtocol, frame: string, senderId: number): { dest: number; frame: string } {
+function relayFrame(protocol: WireProtocol, frame: string, senderId: number): { dest: number; frame: string } {
   if (protocol === 'json') {
     const result = decodeFrame(frame);
     if (!result.ok) throw new Error(`server refused ${frame}: ${result.reason}`);
@@ -122,7 +122,7 @@ function relayFrame(protocol: SignalingProtocol, frame: string, senderId: number
 }
 
 /** What a client reads from a relay: the 4.x message, through the 3.x mapping for text. */
-function readRelay(protocol: SignalingProtocol, frame: string): SignalMessage {
+function readRelay(protocol: WireProtocol, frame: string): SignalMessage {
   if (protocol === 'json') {
     const result = decodeFrame(frame);
     if (!result.ok) throw new Error(`client refused ${frame}: ${result.reason}`);
@@ -133,7 +133,7 @@ function readRelay(protocol: SignalingProtocol, frame: string): SignalMessage {
   return toJsonMessage(result.message);
 }
 
-function clientFrame(protocol: SignalingProtocol, message: SignalMessage): string {
+function clientFrame(protocol: WireProtocol, message: SignalMessage): string {
   if (protocol === 'json') return encodeFrame(message);
   const text = toTextMessage(message);
   if (!text) throw new Error('no 3.x form');
