@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The package's command line: `webrtc-statecharts audit FILE`. The code is in dist/ (npm run build).
+// The package's command line: `webrtc-statecharts audit FILE`, `webrtc-statecharts signal`.
+// The code is in dist/ (npm run build).
 import { existsSync } from 'node:fs';
 
 const cli = new URL('../dist/audit/cli.js', import.meta.url);
@@ -12,5 +13,9 @@ process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw error;
 });
-const { runCli } = await import(cli.href);
-process.exitCode = runCli(process.argv.slice(2));
+const { runCommand } = await import(cli.href);
+if (typeof runCommand !== 'function') {
+  console.error('webrtc-statecharts: dist/ is older than this bin: run `npm run build` again');
+  process.exit(2);
+}
+process.exitCode = await runCommand(process.argv.slice(2));

@@ -3,10 +3,10 @@
  * channel (id 1) on each, one UTF-8 message each way. Prints every state change of every
  * machine as a timeline, the signals as poll() emits them, and the messages. Exits 0.
  *
- *   npm start                          the example, with the local inspector up while it runs
- *   npm start -- --audit FILE          also appends every record to FILE (JSON Lines);
+ *   npm run example                    the example, with the local inspector up while it runs
+ *   npm run example -- --audit FILE    also appends every record to FILE (JSON Lines);
  *                                      `npx webrtc-statecharts audit FILE` verifies it
- *   npm start -- --inspect             waits for the inspector page to open, runs the example
+ *   npm run example -- --inspect       waits for the inspector page to open, runs the example
  *                                      while you watch, keeps the peers connected until Ctrl-C
  *   --port N   the inspector's port (default: a free one)   --token   require a random token
  */
@@ -31,7 +31,7 @@ const { values: flags } = parseArgs({
   },
 });
 if (flags.help) {
-  console.log('usage: npm start -- [--audit FILE] [--inspect] [--port N] [--token]');
+  console.log('usage: npm run example -- [--audit FILE] [--inspect] [--port N] [--token]');
   process.exit(0);
 }
 
@@ -52,7 +52,7 @@ print(`inspector: ${inspector.url}`);
 if (flags.inspect) {
   print('open it in a browser: the peers start when the page is open; Ctrl-C stops the demo\n');
 } else {
-  print('(up while the demo runs; `npm start -- --inspect` keeps it open)\n');
+  print('(up while the demo runs; `npm run example -- --inspect` keeps it open)\n');
 }
 
 let p1: WebRTCPeerConnection | null = null;

@@ -8,6 +8,7 @@ export interface CliOutput {
 }
 
 const USAGE = `usage: webrtc-statecharts audit FILE [--quiet] [--json]
+       webrtc-statecharts signal [--host H] [--port N] [--inspect] [--audit FILE] [--help]
 
   Reads a JSON Lines audit trail (one record per line), prints a timeline per connection, and
   replays each connection's records through the machines. Exit status: 0 if every record is a
@@ -16,21 +17,51 @@ const USAGE = `usage: webrtc-statecharts audit FILE [--quiet] [--json]
 
   --quiet   print only the verification, not the timeline
   --json    print the verification as JSON (records, connections' final states, problems)
+
+  signal runs the Godot webrtc_signaling demo's server: webrtc-statecharts signal --help
 `;
 
+const processOutput: CliOutput = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+
 /**
- * The package's command line (`npx webrtc-statecharts audit FILE`). Returns the exit status.
+ * The package's command line, every command (what `bin/webrtc-statecharts.js` runs): `signal`
+ * runs the signaling server until SIGINT or SIGTERM, anything else goes to `runCli`. Resolves
+ * with the exit status; never rejects.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await runCommand(process.argv.slice(2));
+ * ```
+ */
+export async function runCommand(argv: readonly string[], output: CliOutput = processOutput): Promise<number> {
+  if (argv[0] !== 'signal') return runCli(argv, output);
+  try {
+    // Loaded only for this command: `audit` needs neither ws nor the server.
+    const { runSignalCommand } = await import('../signaling/command.js');
+    return await runSignalCommand(argv.slice(1), output);
+  } catch (error) {
+    output.err(`webrtc-statecharts signal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+}
+
+/**
+ * The package's `audit` command (`npx webrtc-statecharts audit FILE`), synchronous. Returns the exit status.
  *
  * @example
  * ```ts
  * process.exitCode = runCli(['audit', 'trail.jsonl']);
  * ```
  */
-export function runCli(argv: readonly string[], output: CliOutput = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }): number {
+export function runCli(argv: readonly string[], output: CliOutput = processOutput): number {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     output.out(USAGE);
     return command === undefined ? 2 : 0;
+  }
+  if (command === 'signal') {
+    output.err('webrtc-statecharts: signal runs until stopped: use runCommand, which awaits it\n');
+    return 2;
   }
   if (command !== 'audit') {
     output.err(`webrtc-statecharts: unknown command ${JSON.stringify(command)}\n${USAGE}`);

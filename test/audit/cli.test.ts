@@ -12,7 +12,7 @@ let demo: ReturnType<typeof spawnSync>;
 const audit = (...args: string[]) => spawnSync(process.execPath, [bin, 'audit', ...args], { encoding: 'utf8', timeout: 30_000 });
 
 beforeAll(() => {
-  // A real demo session, as `npm start -- --audit FILE` runs it (again if the stack race struck: see ICE_TRANSPORT_RACE).
+  // A real demo session, as `npm run example -- --audit FILE` runs it (again if the stack race struck: see ICE_TRANSPORT_RACE).
   for (let attempt = 1; attempt <= 3; attempt++) {
     rmSync(trail, { force: true });
     demo = spawnSync(tsx, ['demo/minimal.ts', '--audit', trail], { cwd: root, encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
@@ -21,7 +21,7 @@ beforeAll(() => {
   }
 }, 100_000);
 
-describe('npm start -- --audit FILE, then webrtc-statecharts audit FILE', () => {
+describe('npm run example -- --audit FILE, then webrtc-statecharts audit FILE', () => {
   it('the demo exits 0, starts and names the inspector, and writes its trail', () => {
     expect(demo.status, `${demo.stdout}${demo.stderr}`).toBe(0);
     expect(demo.stdout).toMatch(/^inspector: http:\/\/127\.0\.0\.1:\d+\/$/m);
@@ -87,7 +87,7 @@ describe('npm start -- --audit FILE, then webrtc-statecharts audit FILE', () => 
     expect(run.stdout).toContain('no records');
   });
 
-  it('npm start -- --inspect waits for a page and stops with status 0 on Ctrl-C, even before one opened', async () => {
+  it('npm run example -- --inspect waits for a page and stops with status 0 on Ctrl-C, even before one opened', async () => {
     const demo = spawn(process.execPath, ['--import', 'tsx', 'demo/minimal.ts', '--inspect'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     demo.stdout.on('data', (chunk) => (output += chunk));
