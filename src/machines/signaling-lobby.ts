@@ -23,10 +23,12 @@ export type SignalingLobbyEvent =
   /** `to` as the frame says it: 1 means the host. */
   | { type: 'relay'; from: number; to: number }
   | { type: 'leave'; id: number }
-  | { type: 'seal_complete' };
+  | { type: 'seal_complete' }
+  /** The server is shutting down: every member is closed 1001. */
+  | { type: 'shutdown' };
 
 export interface LobbyEnd {
-  by: 'host_left' | 'seal_complete';
+  by: 'host_left' | 'seal_complete' | 'shutdown';
   from: Exclude<SignalingLobbyStateName, 'closed'>;
 }
 
@@ -100,6 +102,7 @@ export const signalingLobbyMachine = setup({
         seal: { guard: 'from_host', target: 'sealed', actions: 'markSealed' },
         ...relays,
         leave: hostLeaves('open'),
+        shutdown: { target: 'closed', actions: { type: 'ended', params: { by: 'shutdown', from: 'open' } } },
       },
     },
     sealed: {
@@ -109,6 +112,7 @@ export const signalingLobbyMachine = setup({
         ...relays,
         leave: hostLeaves('sealed'),
         seal_complete: { target: 'closed', actions: { type: 'ended', params: { by: 'seal_complete', from: 'sealed' } } },
+        shutdown: { target: 'closed', actions: { type: 'ended', params: { by: 'shutdown', from: 'sealed' } } },
       },
     },
     closed: { type: 'final' },
@@ -158,7 +162,7 @@ export function lobbyWireId(context: SignalingLobbyContext, id: number): number 
 /**
  * A lobby event as its record names it: ids as the lobby's members see them (the host is 1), so
  * that a replay, which knows no raw id, starts its lobby with host 1 and takes the same events:
- * `join(5)`, `seal(1)`, `leave(1)`, `seal_complete`. The lobby's host and name come from `host`.
+ * `join(5)`, `seal(1)`, `leave(1)`, `seal_complete`, `shutdown`. The lobby's host and name come from `host`.
  */
 export function describeLobbyEvent(event: SignalingLobbyEvent, host: number): string {
   if (event.type === 'join' || event.type === 'seal' || event.type === 'leave') return `${event.type}(${event.id === host ? 1 : event.id})`;

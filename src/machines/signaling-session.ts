@@ -46,6 +46,7 @@ export const SIGNALING_CLOSES = {
   invalidPeerId: { code: 4000, reason: 'Invalid peer id' },
   duplicatePeerId: { code: 4000, reason: 'Peer id already in the lobby' },
   frameTooLarge: { code: 4000, reason: 'Message too large' },
+  serverShutdown: { code: 1001, reason: 'Server shutting down' },
   // A dead socket is terminated (no close frame): ws reports 1006 on both ends.
   pingMissed: { code: 1006, reason: 'No pong within the ping interval' },
 } as const satisfies Record<string, SignalingClose>;
@@ -80,6 +81,8 @@ export type SignalingSessionEvent =
   | { type: 'socket_closed'; code: number; reason: string }
   | { type: 'ping_missed' }
   | { type: 'frame_too_large' }
+  /** The server is closing every socket (`SignalingServer.close()`). */
+  | { type: 'server_shutdown' }
   /** The server closes the socket for a frame it or the rules refused, with that close. */
   | { type: 'bad_frame'; close: SignalingCloseName };
 
@@ -118,6 +121,7 @@ const ends = (from: OpenState) => ({
   socket_closed: { target: 'closed' as const, actions: { type: 'clientClosed' as const, params: { from } } },
   ping_missed: closesWith('pingMissed', from),
   frame_too_large: closesWith('frameTooLarge', from),
+  server_shutdown: closesWith('serverShutdown', from),
   bad_frame: { target: 'closed' as const, actions: { type: 'badFrame' as const, params: { from } } },
 });
 
@@ -128,7 +132,8 @@ const inLobbyRefusals = {
   unknown_command: { guard: 'known_command' as const },
 };
 
-const KNOWN_COMMANDS = new Set([0, 1, 2, 3, 4, 5, 6, 7]);
+/** The types a client may send (JOIN, OFFER, ANSWER, CANDIDATE, SEAL); ID, PEER_CONNECT and PEER_DISCONNECT are the server's, so server.js closes them `Invalid command` too. */
+const KNOWN_COMMANDS = new Set([0, 4, 5, 6, 7]);
 
 export const signalingSessionMachine = setup({
   types: {

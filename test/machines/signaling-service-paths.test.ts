@@ -27,6 +27,7 @@ const SESSION_EVENTS: readonly SignalingSessionEvent[] = [
   { type: 'socket_closed', code: 1000, reason: '' },
   { type: 'ping_missed' },
   { type: 'frame_too_large' },
+  { type: 'server_shutdown' },
   { type: 'bad_frame', close: 'invalidFormat' },
 ];
 
@@ -43,6 +44,7 @@ const LOBBY_EVENTS: readonly SignalingLobbyEvent[] = [
   { type: 'leave', id: A },
   { type: 'leave', id: HOST },
   { type: 'seal_complete' },
+  { type: 'shutdown' },
 ];
 
 interface Walked {

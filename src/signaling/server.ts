@@ -1,0 +1,322 @@
+/**
+ * The Godot webrtc_signaling demo's server (server.js) on ws 8, speaking both demo protocols:
+ * Godot 4's JSON frames and Godot 3.x's text frames, chosen per client by its first frame. Each
+ * client socket is a session actor and each lobby a lobby actor (src/machines/), whose
+ * transitions and refusals go into records (`session-<id>`, `lobby-<n>`) like a connection's.
+ *
+ * @example
+ * ```ts
+ * const server = new SignalingServer({ port: 9080 });
+ * if ((await server.listen()) !== GodotError.OK) throw new Error('port taken');
+ * // ... Godot 3 and Godot 4 demo clients connect to server.url ...
+ * await server.close();
+ * ```
+ */
+import { EventEmitter } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { GodotError } from '../godot/constants.js';
+import type { Inspector } from '../api/machine-handle.js';
+import type { ConnectionRecord } from '../records/record.js';
+import { log } from '../log.js';
+import { SIGNALING_CLOSES, type SignalingCloseName, type SignalingProtocol, type SignalingSessionEvent } from '../machines/signaling-session.js';
+import { lobbyWireId } from '../machines/signaling-lobby.js';
+import { handleFrame, type SignalingService } from './dispatch.js';
+import { Lobby, type LobbyEndCause } from './lobby.js';
+import { drawPeerId } from './registry.js';
+import { Session, type RelayCounts } from './session.js';
+import { validOptions, type ResolvedOptions, type SignalingServerOptions } from './server-options.js';
+
+export type { SignalingServerOptions } from './server-options.js';
+
+export interface SignalingSessionView {
+  name: string;
+  id: number;
+  state: string;
+  /** The lobby's wire name, while it is in one. */
+  lobby: string | null;
+  host: boolean;
+  protocol: SignalingProtocol | null;
+  relayed: RelayCounts;
+  records(): ConnectionRecord[];
+}
+
+export interface SignalingLobbyView {
+  name: string;
+  lobby: string;
+  state: string;
+  mesh: boolean;
+  protocol: SignalingProtocol;
+  /** Wire ids, the host (1) first, in the order they joined. */
+  members: number[];
+  sealed: boolean;
+  records(): ConnectionRecord[];
+}
+
+export interface SignalingServerEvents {
+  session_opened: [SignalingSessionView];
+  session_closed: [SignalingSessionView];
+  lobby_opened: [SignalingLobbyView];
+  lobby_closed: [SignalingLobbyView];
+}
+
+const live = new Set<SignalingServer>();
+
+/** The servers listening in this process, for the inspector. */
+export function liveSignalingServers(): SignalingServer[] {
+  return [...live];
+}
+
+/** How long `close()` waits for clients to answer the 1001 close before it terminates their sockets. */
+const CLOSE_GRACE_MS = 2000;
+
+export class SignalingServer extends EventEmitter<SignalingServerEvents> {
+  private readonly options: ResolvedOptions | null;
+  private http: Server | null = null;
+  private wss: WebSocketServer | null = null;
+  private pingTimer: NodeJS.Timeout | null = null;
+  private closing: Promise<void> | null = null;
+  /** Every accepted socket's session by raw id, from connect until its socket has closed. */
+  private readonly sessionsById = new Map<number, Session>();
+  /** Sockets refused at connect (too many peers), until they have closed. */
+  private readonly refused = new Set<WebSocket>();
+  private readonly lobbyMap = new Map<string, Lobby>();
+  private boundPort = 0;
+  /** What frame dispatch sees of the server. */
+  private readonly service: SignalingService;
+
+  constructor(options: SignalingServerOptions = {}) {
+    super();
+    this.options = validOptions(options);
+    const server = this;
+    this.service = {
+      maxFrameBytes: this.options?.maxFrameBytes ?? 0,
+      sealCloseTimeoutMs: this.options?.sealCloseTimeoutMs ?? 0,
+      lobbies: this.lobbyMap,
+      openLobby: (name, host, mesh) => server.openLobby(name, host, mesh),
+      endSession: (session, event, close) => server.endSession(session, event, close),
+    };
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get url(): string {
+    const host = this.options?.host ?? '127.0.0.1';
+    return `ws://${host.includes(':') ? `[${host}]` : host}:${this.boundPort}`;
+  }
+
+  /** Starts listening: OK, ERR_ALREADY_IN_USE (the port is taken, or it already listens), ERR_INVALID_PARAMETER (bad options). Never rejects. */
+  listen(): Promise<GodotError> {
+    const options = this.options;
+    if (options === null) return Promise.resolve(GodotError.ERR_INVALID_PARAMETER);
+    if (this.http !== null || this.closing !== null) return Promise.resolve(GodotError.ERR_ALREADY_IN_USE);
+    const http = createServer((_, response) => response.writeHead(426).end());
+    this.http = http;
+    return new Promise((resolve) => {
+      const failed = (error: NodeJS.ErrnoException) => {
+        this.http = null;
+        log('warn', 'library', `signaling server could not listen on ${options.host}:${options.port}`, error);
+        resolve(error.code === 'EADDRINUSE' || error.code === 'EACCES' ? GodotError.ERR_ALREADY_IN_USE : GodotError.ERR_INVALID_PARAMETER);
+      };
+      http.once('error', failed);
+      http.listen(options.port, options.host, () => {
+        http.off('error', failed);
+        http.on('error', (error) => log('error', 'library', 'signaling server error', error));
+        const address = http.address();
+        this.boundPort = typeof address === 'object' && address !== null ? address.port : options.port;
+        // ws closes 1009 past maxPayload by itself; up to it, frames over maxFrameBytes close 4000 `Message too large`.
+        const wss = new WebSocketServer({ server: http, maxPayload: 2 * options.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
+        wss.on('connection', (socket) => this.guarded('connection', () => this.accept(socket)));
+        wss.on('error', (error) => log('error', 'library', 'signaling server error', error));
+        this.wss = wss;
+        this.pingTimer = setInterval(() => this.guarded('ping', () => this.pingRound()), options.pingIntervalMs);
+        live.add(this);
+        resolve(GodotError.OK);
+      });
+    });
+  }
+
+  sessions(): SignalingSessionView[] {
+    return [...this.sessionsById.values()].map(sessionView);
+  }
+
+  lobbies(): SignalingLobbyView[] {
+    return [...this.lobbyMap.values()].map(lobbyView);
+  }
+
+  /** Closes every socket (1001 `Server shutting down`), clears every timer, stops listening. Never rejects. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown().catch((error) => log('error', 'library', 'signaling server close failed', error));
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    live.delete(this);
+    if (this.pingTimer !== null) clearInterval(this.pingTimer);
+    this.pingTimer = null;
+    for (const lobby of [...this.lobbyMap.values()]) lobby.shutdown();
+    const sockets: WebSocket[] = [...this.refused];
+    for (const session of this.sessionsById.values()) {
+      sockets.push(session.socket);
+      if (!session.ended) this.endSession(session, { type: 'server_shutdown' }, 'serverShutdown');
+    }
+    for (const socket of this.refused) closeQuietly(socket, 'serverShutdown');
+    await allClosed(sockets, CLOSE_GRACE_MS);
+    const wss = this.wss;
+    const http = this.http;
+    this.wss = null;
+    if (wss !== null) await new Promise<void>((resolve) => wss.close(() => resolve()));
+    if (http !== null) {
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    }
+  }
+
+  private accept(socket: WebSocket): void {
+    const options = this.options!;
+    socket.on('error', (error) => log('warn', 'library', 'signaling socket error', error));
+    const id = this.sessionsById.size >= options.maxPeers || this.closing !== null ? null : drawPeerId(this.sessionsById);
+    if (id === null) {
+      this.refused.add(socket);
+      socket.once('close', () => this.refused.delete(socket));
+      closeQuietly(socket, this.closing !== null ? 'serverShutdown' : 'tooManyPeers');
+      return;
+    }
+    const session = new Session(id, socket, { recordCapacity: options.recordCapacity, maxLobbies: options.maxLobbies, ...(options.inspect ? { inspect: options.inspect } : {}) });
+    this.sessionsById.set(id, session);
+    session.armNoLobbyTimer(options.noLobbyTimeoutMs, (late) => this.guarded('no-lobby timer', () => this.endSession(late, { type: 'no_lobby_timeout' }, 'noLobby')));
+    socket.on('message', (data: RawData, isBinary: boolean) => this.guarded('frame', () => handleFrame(this.service, session, data, isBinary)));
+    socket.on('pong', () => void (session.alive = true));
+    socket.once('close', (code: number, reason: Buffer) => this.guarded('close', () => this.closed(session, code, reason)));
+    this.notify('session_opened', sessionView(session));
+  }
+
+  private closed(session: Session, code: number, reason: Buffer): void {
+    if (!session.ended) this.finish(session, { type: 'socket_closed', code, reason: reason.toString('utf8') });
+    session.clearTimers();
+    this.sessionsById.delete(session.id);
+    this.notify('session_closed', sessionView(session));
+  }
+
+  private openLobby(name: string, host: Session, mesh: boolean): void {
+    const options = this.options!;
+    const lobby = new Lobby(name, host, mesh, host.protocol!, { recordCapacity: options.recordCapacity, ...(options.inspect ? { inspect: options.inspect } : {}) }, (ended, cause) =>
+      this.lobbyEnded(ended, cause),
+    );
+    this.lobbyMap.set(name, lobby);
+    lobby.welcomeHost(host);
+    this.notify('lobby_opened', lobbyView(lobby));
+  }
+
+  private lobbyEnded(lobby: Lobby, _cause: LobbyEndCause): void {
+    this.lobbyMap.delete(lobby.wireName);
+    this.notify('lobby_closed', lobbyView(lobby));
+  }
+
+  private endSession(session: Session, event: SignalingSessionEvent, close: SignalingCloseName): void {
+    this.finish(session, event);
+    if (close === 'pingMissed') session.terminate();
+    else session.closeSocket(close);
+  }
+
+  /** The session's machine takes its end; its timers stop; it leaves its lobby. */
+  private finish(session: Session, event: SignalingSessionEvent): void {
+    session.send(event);
+    session.clearTimers();
+    session.lobby?.leave(session);
+  }
+
+  /** One ping to every session; a session that did not answer the previous one is terminated. */
+  private pingRound(): void {
+    for (const session of this.sessionsById.values()) {
+      if (session.ended) continue;
+      if (!session.alive) {
+        this.endSession(session, { type: 'ping_missed' }, 'pingMissed');
+        continue;
+      }
+      session.alive = false;
+      try {
+        if (session.socket.readyState === WebSocket.OPEN) session.socket.ping();
+      } catch (error) {
+        log('warn', 'library', `signaling: a ping to ${session.name} failed`, error);
+      }
+    }
+  }
+
+  /** Calls each listener on its own: one that throws is logged, and the others still run. */
+  private notify<K extends keyof SignalingServerEvents>(event: K, ...args: SignalingServerEvents[K]): void {
+    for (const listener of this.listeners(event)) {
+      try {
+        (listener as (...a: SignalingServerEvents[K]) => void)(...args);
+      } catch (error) {
+        log('error', 'listener', `a signaling server ${event} listener threw`, error);
+      }
+    }
+  }
+
+  private guarded(what: string, run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      log('error', 'library', `signaling server: the ${what} handler threw`, error);
+    }
+  }
+}
+
+function closeQuietly(socket: WebSocket, close: SignalingCloseName): void {
+  try {
+    if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.close(SIGNALING_CLOSES[close].code, SIGNALING_CLOSES[close].reason);
+  } catch (error) {
+    log('warn', 'library', 'signaling: closing a socket failed', error);
+    socket.terminate();
+  }
+}
+
+/** Resolves when every socket has closed; after `graceMs`, terminates the ones still open. */
+function allClosed(sockets: WebSocket[], graceMs: number): Promise<void> {
+  const open = sockets.filter((socket) => socket.readyState !== WebSocket.CLOSED);
+  if (open.length === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    let left = open.length;
+    const timer = setTimeout(() => {
+      for (const socket of open) if (socket.readyState !== WebSocket.CLOSED) socket.terminate();
+    }, graceMs);
+    for (const socket of open) {
+      socket.once('close', () => {
+        if (--left > 0) return;
+        clearTimeout(timer);
+        resolve();
+      });
+    }
+  });
+}
+
+function sessionView(session: Session): SignalingSessionView {
+  const lobby = session.lobby;
+  return {
+    name: session.name,
+    id: session.id,
+    state: session.state,
+    lobby: lobby?.wireName ?? null,
+    host: session.host,
+    protocol: session.protocol,
+    relayed: { ...session.relayed },
+    records: () => session.recorder.list(),
+  };
+}
+
+function lobbyView(lobby: Lobby): SignalingLobbyView {
+  const context = lobby.context;
+  return {
+    name: lobby.name,
+    lobby: lobby.wireName,
+    state: lobby.state,
+    mesh: context.mesh,
+    protocol: context.protocol,
+    members: [...lobby.members.keys()].map((id) => lobbyWireId(context, id)),
+    sealed: context.sealed,
+    records: () => lobby.recorder.list(),
+  };
+}

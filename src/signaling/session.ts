@@ -1,0 +1,183 @@
+/**
+ * One client socket of the signaling server: its session actor (a MachineHandle of the pure
+ * session machine, recorded as `session-<id>`), its no-lobby timer, its pong flag, its relay
+ * counters, and every write to the socket. The rules themselves are dispatch.ts's and the
+ * lobby's; this module only carries out what they decide.
+ */
+import { WebSocket } from 'ws';
+import { GodotError, errorName } from '../godot/constants.js';
+import { MachineHandle, type Inspector } from '../api/machine-handle.js';
+import { Recorder } from '../records/recorder.js';
+import { log } from '../log.js';
+import {
+  SIGNALING_CLOSES,
+  signalingSessionMachine,
+  type SignalingCloseName,
+  type SignalingProtocol,
+  type SignalingSessionEvent,
+} from '../machines/signaling-session.js';
+import type { SignalingServiceMachineName } from '../records/record.js';
+import type { Lobby } from './lobby.js';
+import { wireOf, type RelayType, type ServerWire } from './wire.js';
+import { MessageType } from './frames.js';
+
+/** Relayed frames, counted, never recorded one by one. `bytes`: the frames' sizes as received, in UTF-8 bytes. */
+export interface RelayCounts {
+  offer: number;
+  answer: number;
+  candidate: number;
+  bytes: number;
+}
+
+/** The Godot error a refusal record gives for each close: a rule of who may do what, a bad argument, or bad data. */
+const REFUSAL_CODES: Partial<Record<SignalingCloseName, GodotError>> = {
+  onlyHostSeals: GodotError.ERR_UNAUTHORIZED,
+  alreadyInLobby: GodotError.ERR_UNAUTHORIZED,
+  notInLobby: GodotError.ERR_UNAUTHORIZED,
+  lobbySealed: GodotError.ERR_UNAUTHORIZED,
+  otherProtocol: GodotError.ERR_UNAUTHORIZED,
+  tooManyLobbies: GodotError.ERR_INVALID_PARAMETER,
+  lobbyMissing: GodotError.ERR_INVALID_PARAMETER,
+  lobbyNotFound: GodotError.ERR_INVALID_PARAMETER,
+  invalidDestination: GodotError.ERR_INVALID_PARAMETER,
+  invalidPeerId: GodotError.ERR_INVALID_PARAMETER,
+  duplicatePeerId: GodotError.ERR_INVALID_PARAMETER,
+};
+
+export function refusalCode(close: SignalingCloseName): GodotError {
+  return REFUSAL_CODES[close] ?? GodotError.ERR_INVALID_DATA;
+}
+
+/** What a refusal record says: which frame, which machine and guard refused it, and the close it gets. */
+export interface Refused {
+  method: string;
+  machine: SignalingServiceMachineName;
+  guard: string;
+  close: SignalingCloseName;
+}
+
+export interface SessionOptions {
+  recordCapacity: number;
+  maxLobbies: number;
+  inspect?: Inspector;
+}
+
+export class Session {
+  readonly recorder: Recorder;
+  readonly handle: MachineHandle<typeof signalingSessionMachine>;
+  /** The protocol its first frame spoke; null before it sent one. */
+  protocol: SignalingProtocol | null = null;
+  wire: ServerWire | null = null;
+  /** The lobby it is in, set by the lobby; null before it joined and once the lobby ended. */
+  lobby: Lobby | null = null;
+  readonly relayed: RelayCounts = { offer: 0, answer: 0, candidate: 0, bytes: 0 };
+  /** Whether it answered the last ping (the server's ping round sets it false, a pong true). */
+  alive = true;
+  private noLobbyTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly id: number,
+    readonly socket: WebSocket,
+    options: SessionOptions,
+  ) {
+    this.recorder = new Recorder(`session-${id}`, options.recordCapacity);
+    this.handle = new MachineHandle('signalingSession', signalingSessionMachine, this.recorder, {
+      input: { id, maxLobbies: options.maxLobbies },
+      ...(options.inspect ? { inspect: options.inspect } : {}),
+    });
+  }
+
+  get name(): string {
+    return `session-${this.id}`;
+  }
+
+  get state(): string {
+    return this.handle.state;
+  }
+
+  get ended(): boolean {
+    return this.handle.snapshot.status === 'done';
+  }
+
+  /** Whether its lobby made it the host (1 on the wire). */
+  get host(): boolean {
+    return this.handle.snapshot.context.host;
+  }
+
+  armNoLobbyTimer(ms: number, onTimeout: (session: Session) => void): void {
+    this.noLobbyTimer = setTimeout(onTimeout, ms, this);
+  }
+
+  clearTimers(): void {
+    if (this.noLobbyTimer !== null) clearTimeout(this.noLobbyTimer);
+    this.noLobbyTimer = null;
+  }
+
+  /** Sends one event the server decided on (never a relay); false if the machine does not take it now. */
+  send(event: SignalingSessionEvent): boolean {
+    return this.handle.send(event);
+  }
+
+  /** Writes a frame if the socket is open; a socket that is closing gets nothing. */
+  write(frame: string): void {
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    try {
+      this.socket.send(frame);
+    } catch (error) {
+      log('warn', 'library', `signaling: a send to ${this.name} failed`, error);
+    }
+  }
+
+  writeRelay(type: RelayType, from: number, data: string): void {
+    if (this.wire !== null) this.write(this.wire.relay(type, from, data));
+  }
+
+  count(type: RelayType, bytes: number): void {
+    if (type === MessageType.OFFER) this.relayed.offer++;
+    else if (type === MessageType.ANSWER) this.relayed.answer++;
+    else this.relayed.candidate++;
+    this.relayed.bytes += bytes;
+  }
+
+  /** The refusal record of a frame: its type, the guard, the close; never the frame's data. */
+  recordRefusal(recorder: Recorder, refused: Refused, state: string, lobbyState?: string): void {
+    const code = refusalCode(refused.close);
+    const close = SIGNALING_CLOSES[refused.close];
+    recorder.add({
+      kind: 'refusal',
+      method: refused.method,
+      machine: refused.machine,
+      state,
+      states: { signalingSession: this.state, ...(lobbyState !== undefined ? { signalingLobby: lobbyState } : {}) },
+      code,
+      codeName: errorName(code),
+      reason: `${close.code} ${close.reason}: ${refused.guard} refused ${refused.method} from ${this.name}`,
+    });
+  }
+
+  /** Closes the socket with a close code and reason (a closing or closed socket is left alone). */
+  closeSocket(close: SignalingCloseName): void {
+    const { code, reason } = SIGNALING_CLOSES[close];
+    const state = this.socket.readyState;
+    if (state !== WebSocket.OPEN && state !== WebSocket.CONNECTING) return;
+    try {
+      this.socket.close(code, reason);
+    } catch (error) {
+      log('warn', 'library', `signaling: closing ${this.name} failed`, error);
+      this.terminate();
+    }
+  }
+
+  terminate(): void {
+    try {
+      this.socket.terminate();
+    } catch (error) {
+      log('warn', 'library', `signaling: terminating ${this.name} failed`, error);
+    }
+  }
+
+  speak(protocol: SignalingProtocol): void {
+    this.protocol = protocol;
+    this.wire = wireOf(protocol);
+  }
+}
