@@ -87,7 +87,7 @@ export class ClientPeers {
     this.hooks.added(peerId, pc);
     if (this.connections.get(peerId) !== pc || !offersTo(protocol, ownId, peerId)) return;
     const code = pc.create_offer();
-    if (code !== GodotError.OK) log('warn', 'library', `${owner}: create_offer to ${peerId} refused: ${errorName(code)} (${lastReason(pc)})`);
+    if (code !== GodotError.OK) log('warn', 'library', `${owner}: create_offer to ${peerId} refused: ${errorName(code)} (${lastReason(pc)}); peer_added is where channels are created`);
   }
 
   /** An OFFER, ANSWER or CANDIDATE relayed from member `message.id`. */
