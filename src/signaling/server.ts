@@ -176,9 +176,9 @@ export class SignalingServer extends EventEmitter<SignalingServerEvents> {
 
   private accept(socket: WebSocket): void {
     const options = this.options!;
-    socket.on('error', (error) => log('warn', 'library', 'signaling socket error', error));
     const id = this.sessionsById.size >= options.maxPeers || this.closing !== null ? null : drawPeerId(this.sessionsById);
     if (id === null) {
+      socket.on('error', (error) => log('info', 'library', 'signaling: a refused socket failed', error));
       this.refused.add(socket);
       socket.once('close', () => this.refused.delete(socket));
       closeQuietly(socket, this.closing !== null ? 'serverShutdown' : 'tooManyPeers');
@@ -189,8 +189,23 @@ export class SignalingServer extends EventEmitter<SignalingServerEvents> {
     session.armNoLobbyTimer(options.noLobbyTimeoutMs, (late) => this.guarded('no-lobby timer', () => this.endSession(late, { type: 'no_lobby_timeout' }, 'noLobby')));
     socket.on('message', (data: RawData, isBinary: boolean) => this.guarded('frame', () => handleFrame(this.service, session, data, isBinary)));
     socket.on('pong', () => void (session.alive = true));
+    socket.on('error', (error) => this.guarded('socket error', () => this.socketFailed(session, error)));
     socket.once('close', (code: number, reason: Buffer) => this.guarded('close', () => this.closed(session, code, reason)));
     this.notify('session_opened', sessionView(session));
+  }
+
+  /**
+   * ws found a frame it will not read and closes the socket itself: past maxPayload 1009 (the
+   * session's frame_too_large, recorded like a frame over maxFrameBytes), bad UTF-8 1007, a
+   * protocol error 1002 (the close event then records socket_closed with that code).
+   */
+  private socketFailed(session: Session, error: Error & { code?: string }): void {
+    if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' && !session.ended) {
+      session.recordRefusal(session.recorder, { method: 'frame', machine: 'signalingSession', guard: 'frame_size', close: 'frameTooLarge' }, session.state);
+      this.finish(session, { type: 'frame_too_large' });
+      return;
+    }
+    log('info', 'library', `signaling: ${session.name}'s socket failed`, error);
   }
 
   private closed(session: Session, code: number, reason: Buffer): void {
