@@ -1,3 +1,5 @@
+import { SIGNALING_SCRIPT, SIGNALING_STYLE } from './page-signaling.js';
+
 /**
  * The inspector's page: one self-contained HTML document (no file, no CDN, nothing loaded from
  * elsewhere). It opens a WebSocket to the server that served it, gets the machines' diagrams and
@@ -9,6 +11,7 @@
  * `tspan.taken`); `#stats[data-connection]` holds the selected connection's `get_stats()`, each
  * figure as `[data-stat="bytes_received"]` with its number in `data-value`, and a row per channel
  * (`tr[data-channel="chat#1"]`); `document.body.dataset.socket` is `open` while the socket is.
+ * Signaling servers' lobbies and sessions have their own lists and details: see `page-signaling.ts`.
  */
 export function inspectorPage(nonce: string): string {
   return `<!doctype html>
@@ -80,12 +83,14 @@ export function inspectorPage(nonce: string): string {
   tr.stack_anomaly td, tr.stack_error td { color: #9a3412; }
   tr.fresh { animation: fresh 1.2s ease-out; }
   @keyframes fresh { from { background: #fff7d6; } to { background: transparent; } }
+${SIGNALING_STYLE}
 </style>
 </head>
 <body data-socket="connecting">
 <header><h1>webrtc-statecharts inspector</h1><span id="socket">connecting…</span></header>
 <main>
-  <nav><h2>Connections</h2><ul id="connections"></ul></nav>
+  <nav><h2>Connections</h2><ul id="connections"></ul>
+    <h2>Lobbies</h2><ul id="lobbies" class="list"></ul><h2>Sessions</h2><ul id="sessions" class="list"></ul></nav>
   <div id="detail"><div id="empty">No connection yet: they appear here as they are created.</div></div>
 </main>
 <script nonce="${nonce}">
@@ -132,9 +137,11 @@ export function inspectorPage(nonce: string): string {
         views.clear();
         shownId = null;
         for (const view of data.connections) views.set(view.id, view);
+        takeSignaling(data, true);
       } else if (data.type === 'update') {
         for (const view of data.connections) views.set(view.id, view);
         for (const id of data.removed) views.delete(id);
+        takeSignaling(data, false);
       } else if (data.type === 'stats') {
         stats = data.stats;
         statsTime = data.time;
@@ -144,15 +151,17 @@ export function inspectorPage(nonce: string): string {
   }
 
   function render() {
-    if (chosen !== null && views.has(chosen)) {
+    if (chosen !== null && (views.has(chosen) || signalingView(chosen))) {
       selected = chosen;
     } else {
       const all = [...views.values()];
       const open = all.find((view) => view.states.connection !== 'closed');
-      selected = (open || all.find((view) => view.id === selected) || all[all.length - 1] || { id: null }).id;
+      selected = (open || all.find((view) => view.id === selected) || all[all.length - 1] || { id: firstSignaling() }).id;
     }
     renderList();
-    renderDetail();
+    renderSignalingList();
+    if (signalingView(selected)) renderSignalingDetail(selected);
+    else renderDetail();
   }
 
   function renderList() {
@@ -172,6 +181,38 @@ export function inspectorPage(nonce: string): string {
     render();
   }
 
+  const recordsSection = () => el('section', { class: 'records' }, el('h2', {}, 'Recent records'),
+    el('table', {}, el('thead', {}, el('tr', {}, ...['seq', 'time', 'machine', 'what', 'event / reason'].map((h) => el('th', {}, h)))), el('tbody', { id: 'records' })));
+
+  // Draws one panel per wanted machine in its container, each with its diagram, the current state and the last transition lit.
+  function drawPanels(machines, wanted) {
+    const keep = new Set(wanted.map((w) => w.key));
+    for (const panel of [...machines.children]) if (!keep.has(panel.dataset.key)) panel.remove();
+    for (const want of wanted) {
+      let panel = [...machines.children].find((child) => child.dataset.key === want.key);
+      if (!panel) {
+        panel = el('div', { class: 'panel', 'data-key': want.key, 'data-machine': want.kind },
+          el('h3', {}, want.title, badge(want.state)), el('div', { class: 'last' }), el('div', { class: 'diagram' }));
+        if (want.channel) panel.dataset.channel = want.channel;
+        if (want.session) panel.dataset.session = want.session;
+        panel.querySelector('.diagram').innerHTML = diagrams[want.kind] ? diagrams[want.kind].svg : '';
+        machines.append(panel);
+      }
+      const b = panel.querySelector('h3 .badge');
+      b.textContent = want.state;
+      b.dataset.value = want.state;
+      panel.dataset.state = want.state;
+      for (const node of panel.querySelectorAll('g.state')) node.classList.toggle('current', node.dataset.state === want.state);
+      const last = want.last;
+      // Exactly the element the server matched the record to (null: none drawn, nothing lit).
+      for (const node of panel.querySelectorAll('[data-drawn]')) node.classList.toggle('taken', !!last && node.dataset.drawn === last.drawn);
+      for (const line of panel.querySelectorAll('tspan[data-key]')) {
+        line.classList.toggle('taken', !!last && line.closest('[data-drawn]').dataset.drawn === last.drawn && line.dataset.key === last.key);
+      }
+      panel.querySelector('.last').textContent = last ? 'last: ' + last.from + ' → ' + last.to + ' on ' + last.event + ' (#' + last.seq + ')' : 'no transition yet';
+    }
+  }
+
   function renderDetail() {
     const view = selected === null ? undefined : views.get(selected);
     if (!view) {
@@ -185,36 +226,11 @@ export function inspectorPage(nonce: string): string {
         el('h2', {}, view.id),
         el('section', { class: 'stats' }, el('h2', {}, 'Stats'), el('div', { id: 'stats' })),
         el('div', { id: 'machines' }),
-        el('section', { class: 'records' }, el('h2', {}, 'Recent records'),
-          el('table', {}, el('thead', {}, el('tr', {}, ...['seq', 'time', 'machine', 'what', 'event / reason'].map((h) => el('th', {}, h)))), el('tbody', { id: 'records' }))));
+        recordsSection());
     }
-    const machines = document.getElementById('machines');
-    const wanted = MACHINES.map((name) => ({ key: name, kind: name, title: name, state: view.states[name] }))
-      .concat(Object.entries(view.channels).map(([key, state]) => ({ key: 'channel:' + key, kind: 'dataChannel', title: 'channel ' + key, state, channel: key })));
-    const keep = new Set(wanted.map((w) => w.key));
-    for (const panel of [...machines.children]) if (!keep.has(panel.dataset.key)) panel.remove();
-    for (const want of wanted) {
-      let panel = [...machines.children].find((child) => child.dataset.key === want.key);
-      if (!panel) {
-        panel = el('div', { class: 'panel', 'data-key': want.key, 'data-machine': want.kind === 'dataChannel' ? 'dataChannel' : want.key },
-          el('h3', {}, want.title, badge(want.state)), el('div', { class: 'last' }), el('div', { class: 'diagram' }));
-        if (want.channel) panel.dataset.channel = want.channel;
-        panel.querySelector('.diagram').innerHTML = diagrams[want.kind] ? diagrams[want.kind].svg : '';
-        machines.append(panel);
-      }
-      const b = panel.querySelector('h3 .badge');
-      b.textContent = want.state;
-      b.dataset.value = want.state;
-      panel.dataset.state = want.state;
-      for (const node of panel.querySelectorAll('g.state')) node.classList.toggle('current', node.dataset.state === want.state);
-      const last = view.last[want.channel || want.key];
-      // Exactly the element the server matched the record to (null: none drawn, nothing lit).
-      for (const node of panel.querySelectorAll('[data-drawn]')) node.classList.toggle('taken', !!last && node.dataset.drawn === last.drawn);
-      for (const line of panel.querySelectorAll('tspan[data-key]')) {
-        line.classList.toggle('taken', !!last && line.closest('[data-drawn]').dataset.drawn === last.drawn && line.dataset.key === last.key);
-      }
-      panel.querySelector('.last').textContent = last ? 'last: ' + last.from + ' → ' + last.to + ' on ' + last.event + ' (#' + last.seq + ')' : 'no transition yet';
-    }
+    const wanted = MACHINES.map((name) => ({ key: name, kind: name, title: name, state: view.states[name], last: view.last[name] }))
+      .concat(Object.entries(view.channels).map(([key, state]) => ({ key: 'channel:' + key, kind: 'dataChannel', title: 'channel ' + key, state, channel: key, last: view.last[key] })));
+    drawPanels(document.getElementById('machines'), wanted);
     renderStats(view);
     renderRecords(view);
   }
@@ -281,6 +297,7 @@ export function inspectorPage(nonce: string): string {
     body.replaceChildren(...rows);
   }
 
+${SIGNALING_SCRIPT}
   window.addEventListener('hashchange', () => { chosen = decodeURIComponent(location.hash.slice(1)) || null; render(); });
   connect();
 })();
