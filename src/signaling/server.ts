@@ -117,7 +117,7 @@ export class SignalingServer extends EventEmitter<SignalingServerEvents> {
     return new Promise((resolve) => {
       const failed = (error: NodeJS.ErrnoException) => {
         this.http = null;
-        log('warn', 'library', `signaling server could not listen on ${options.host}:${options.port}`, error);
+        log('warn', 'library', `signaling server could not listen on ${options.host}:${options.port}: ${error.code ?? error.message}`);
         resolve(error.code === 'EADDRINUSE' || error.code === 'EACCES' ? GodotError.ERR_ALREADY_IN_USE : GodotError.ERR_INVALID_PARAMETER);
       };
       http.once('error', failed);
