@@ -103,7 +103,8 @@ try {
         const result = await attempt(`load ${kind} turn ${turn + 1}`, () => loadTurn(kind, generators, plan, start(kind)));
         if (result) {
           loads.push(result);
-          process.stderr.write(` ${result.floodMessagesPerSecond} msg/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms\n`);
+          const audit = result.auditBytes === null ? '' : `, audit trail ${result.auditBytes} B`;
+          process.stderr.write(` ${result.floodMessagesPerSecond} msg/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, others ${result.otherCpu} cores${audit}\n`);
         }
       }
     }
@@ -139,8 +140,8 @@ if (loads.length) {
   console.log(`\nEvery turn: ${plan.lobbies} lobbies × ${plan.members + 1} plain ws clients (mesh, 4.x JSON), ${generatorCount} generator processes`);
   console.log(
     table(
-      ['server', 'msg/s', 'server CPU', 'generators CPU', 'samples', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'lost'],
-      loads.map((l) => [l.server, l.floodMessagesPerSecond, l.serverCpu, l.generatorCpu, l.latency.n, l.latency.p50, l.latency.p90, l.latency.p99, l.latency.max, l.latency.lost]),
+      ['server', 'msg/s', 'server CPU', 'generators CPU', 'others CPU', 'samples', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'lost'],
+      loads.map((l) => [l.server, l.floodMessagesPerSecond, l.serverCpu, l.generatorCpu, l.otherCpu, l.latency.n, l.latency.p50, l.latency.p90, l.latency.p99, l.latency.max, l.latency.lost]),
     ),
   );
   const ref = reference ? 'server.js' : undefined;
@@ -154,6 +155,7 @@ if (loads.length) {
     ['flood msg/s', (l) => l.floodMessagesPerSecond],
     ['server CPU (cores)', (l) => l.serverCpu],
     ['generators CPU (cores)', (l) => l.generatorCpu],
+    ['others CPU (cores)', (l) => l.otherCpu],
     ['p50 ms', (l) => l.latency.p50],
     ['p90 ms', (l) => l.latency.p90],
     ['p99 ms', (l) => l.latency.p99],

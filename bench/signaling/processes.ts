@@ -98,6 +98,8 @@ export class ServerProcess {
     readonly kind: ServerKind,
     readonly port: number,
     private readonly proc: ChildProcess,
+    /** The audit trail's file, for ours+audit. */
+    readonly auditFile: string | null,
   ) {
     proc.stderr?.on('data', (chunk: Buffer) => {
       if (this.stderr.length < 4000) this.stderr += chunk.toString();
@@ -130,7 +132,7 @@ export class ServerProcess {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env,
     });
-    const server = new ServerProcess(kind, port, proc);
+    const server = new ServerProcess(kind, port, proc, kind === 'ours+audit' ? options.auditFile! : null);
     const exited = new Promise<false>((r) => proc.once('exit', () => r(false)));
     const open = await Promise.race([portOpen(port, 20_000), exited]);
     if (!open) {

@@ -2,10 +2,22 @@
  * One turn of each measure against one freshly started server: flood throughput then paced
  * latency on the same lobbies, or memory per idle session with the server at its peer limit.
  */
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { summarize, round } from '../lib/stats.js';
 import { LoadGenerators, ServerProcess, type MemoryUsage, type ServerKind } from './processes.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** CPU seconds the whole machine spent busy so far (/proc/stat; NaN elsewhere): others' load shows as busy time that is neither the server's nor the generators'. */
+function machineBusySeconds(): number {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+    return (user + nice + system + irq + softirq + steal) / 100;
+  } catch {
+    return NaN;
+  }
+}
 
 export interface LoadPlan {
   lobbies: number;
@@ -30,8 +42,12 @@ export interface LoadTurn {
   /** CPU time over wall time during the flood interval (1 = one core). */
   serverCpu: number;
   generatorCpu: number;
+  /** The rest of the machine's busy CPU during the flood interval (other processes: noise), in cores. */
+  otherCpu: number;
   latency: { n: number; probes: number; lost: number; p50: number; p90: number; p99: number; max: number; mean: number };
   unexpectedCloses: number;
+  /** The audit trail's size once the server stopped (ours+audit), in bytes. */
+  auditBytes: number | null;
   problems: string[];
 }
 
@@ -53,6 +69,7 @@ function percentile(sorted: number[], p: number) {
 export async function loadTurn(kind: ServerKind, generators: LoadGenerators, plan: LoadPlan, start: () => Promise<ServerProcess>): Promise<LoadTurn> {
   const server = await start();
   const problems: string[] = [];
+  let result: Omit<LoadTurn, 'auditBytes'>;
   try {
     const setup = await generators.setup(server.url, plan.lobbies, plan.members);
     problems.push(...setup.problems);
@@ -61,8 +78,10 @@ export async function loadTurn(kind: ServerKind, generators: LoadGenerators, pla
     await generators.flood(plan.window);
     await sleep(plan.floodWarmupMs);
     const [m0, c0] = await Promise.all([generators.mark(), server.cpuUs()]);
+    const busy0 = machineBusySeconds();
     await sleep(plan.floodMs);
     const [m1, c1] = await Promise.all([generators.mark(), server.cpuUs()]);
+    const busy1 = machineBusySeconds();
     const settled = await generators.idle();
     problems.push(...settled.problems);
     const seconds = (m1.t - m0.t) / 1000;
@@ -73,7 +92,7 @@ export async function loadTurn(kind: ServerKind, generators: LoadGenerators, pla
     const summary = summarize(sorted);
     const closed = await generators.close();
     problems.push(...closed.problems);
-    return {
+    result = {
       server: kind,
       clients: setup.joined,
       setupMs: round(setup.ms, 0),
@@ -82,6 +101,7 @@ export async function loadTurn(kind: ServerKind, generators: LoadGenerators, pla
       floodSeconds: round(seconds, 2),
       serverCpu: round((c1 - c0) / 1e6 / seconds, 2),
       generatorCpu: round((m1.cpuUs - m0.cpuUs) / 1e6 / seconds, 2),
+      otherCpu: round((busy1 - busy0 - (c1 - c0) / 1e6 - (m1.cpuUs - m0.cpuUs) / 1e6) / seconds, 2),
       latency: {
         n: sorted.length,
         probes: paced.probes,
@@ -101,6 +121,8 @@ export async function loadTurn(kind: ServerKind, generators: LoadGenerators, pla
   } finally {
     await server.stop();
   }
+  const audit = server.auditFile;
+  return { ...result, auditBytes: audit ? (existsSync(audit) ? statSync(audit).size : 0) : null };
 }
 
 /**
