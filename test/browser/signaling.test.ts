@@ -37,8 +37,8 @@ afterEach(async () => {
   await context.close();
 }, 60_000);
 
-async function startServer(): Promise<SignalingServer> {
-  const server = new SignalingServer({ port: 0 });
+async function startServer(options: { sealCloseTimeoutMs?: number } = {}): Promise<SignalingServer> {
+  const server = new SignalingServer({ port: 0, ...options });
   started.servers.push(server);
   expect(await server.listen()).toBe(GodotError.OK);
   return server;
@@ -192,5 +192,40 @@ describe('Chromium pages as demo clients in a lobby hosted by a Node peer', () =
     expect(sorted([...host.client.peers.keys()])).toEqual(sorted(pageIds));
     expect(host.client.relays).toEqual({ ignored: 0, refused: 0 });
     expect(server.lobbies()).toMatchObject([{ lobby, mesh: false }]);
+  }, 120_000);
+
+  it('sealed: the server closes every socket (1000 Seal complete) and the mesh of a Node host and two pages still talks', async () => {
+    const server = await startServer({ sealCloseTimeoutMs: 200 });
+    const host = new NodePeer(server.url, '', true);
+    expect(await host.client.join()).toBe(GodotError.OK);
+    const lobby = host.client.lobby;
+    const pages = [await joinedPage(server.url, lobby, true), await joinedPage(server.url, lobby, true)];
+    const ids = (await members([host], pages)).map((m) => m.id);
+    const others = (id: number) => sorted(ids.filter((other) => other !== id));
+    const meshOpen = (all: Member[]) => all.every((m) => JSON.stringify(sorted(m.openPeers)) === JSON.stringify(others(m.id)));
+    await settle([host], pages, 'every pair open', meshOpen);
+
+    expect(host.client.seal()).toBe(GodotError.OK);
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const states = await Promise.all(pages.map((page) => page.state()));
+      if (host.client.closeInfo !== null && states.every((state) => state.closeInfo !== null)) {
+        for (const state of states) expect(state).toMatchObject({ sealed: true, closeInfo: { code: 1000, reason: 'Seal complete' } });
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`the sockets did not close within 15 s: host ${JSON.stringify(host.client.closeInfo)}, pages ${JSON.stringify(states.map(brief))}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(host.client.sealed).toBe(true);
+    expect(host.client.closeInfo).toEqual({ code: 1000, reason: 'Seal complete' });
+
+    // The signaling is gone; the WebRTC mesh is not.
+    const after = await members([host], pages);
+    expect(meshOpen(after)).toBe(true);
+    expect(host.sendToAll('hello from 1')).toBe(2);
+    for (const [i, page] of pages.entries()) expect(await page.sendToAll(`hello from ${ids[i + 1]}`)).toBe(2);
+    const all = await settle([host], pages, 'the six hellos after the seal', (all) => all.reduce((count, m) => count + m.received.length, 0) >= 6);
+    for (const m of all) expect(byFrom(m.received)).toEqual(hellos(others(m.id)));
+    for (const page of pages) expect((await page.state()).errors).toEqual([]);
   }, 120_000);
 });
