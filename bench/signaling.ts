@@ -9,7 +9,8 @@
  *
  * --reference (or env SIGNALING_REFERENCE): the demo's networking/webrtc_signaling/server_node/server.js
  * with its ws 7 installed next to it (`npm install ws@7` in its directory); without it, our figures alone.
- * --profile=DIR: our server runs with --cpu-prof into DIR (its .cpuprofile files).
+ * --profile=DIR: every server runs with --cpu-prof into DIR (CPU.<date>.<pid>...cpuprofile; the pids are printed),
+ * read them with `npx tsx bench/signaling/profile.ts FILE`.
  * Prints the tables and writes bench/results/signaling-latest.json.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
@@ -63,12 +64,19 @@ const work = mkdtempSync(join(tmpdir(), 'signaling-bench-'));
 if (profileDir) mkdirSync(profileDir, { recursive: true });
 let auditCount = 0;
 
-const start = (kind: ServerKind) => () =>
-  ServerProcess.start(kind, {
+const profiles: Array<{ kind: ServerKind; pid: number | undefined }> = [];
+const start = (kind: ServerKind) => async () => {
+  const server = await ServerProcess.start(kind, {
     reference,
     auditFile: join(work, `audit-${auditCount++}.jsonl`),
-    extraNodeArgs: profileDir && kind !== 'server.js' ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : [],
+    extraNodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profileDir)}`] : [],
   });
+  if (profileDir) {
+    profiles.push({ kind, pid: server.pid });
+    process.stderr.write(` [profile: ${kind} is pid ${server.pid}]`);
+  }
+  return server;
+};
 
 const machine = machineInfo();
 console.log(`Signaling bench (${quick ? 'quick' : 'full'}): ${machine.cpuModel}, ${machine.nproc} cores, Node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}`);
@@ -220,7 +228,7 @@ const out = join(here, 'results', 'signaling-latest.json');
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(
   out,
-  JSON.stringify({ machine, mode: quick ? 'quick' : 'full', reference: reference ?? null, referenceWs: reference ? referenceWsVersion(reference) : null, plan, memory, generators: generatorCount, turns, loads, memories, goals, failures, seconds }, null, 2),
+  JSON.stringify({ machine, mode: quick ? 'quick' : 'full', reference: reference ?? null, referenceWs: reference ? referenceWsVersion(reference) : null, plan, memory, generators: generatorCount, turns, profiles, loads, memories, goals, failures, seconds }, null, 2),
 );
 console.log(`wrote ${out}`);
 process.exit(failures.length ? 1 : 0);

@@ -5,6 +5,7 @@
  * way into server.js as into ours.
  *   { probe: 'cpu' }    → { probe: 'cpu', user, system }   (µs, process.cpuUsage())
  *   { probe: 'memory' } → { probe: 'memory', heapUsed, heapTotal, external, arrayBuffers, rss } after full GCs
+ *   { probe: 'exit' }   → process.exit(0) (a clean exit writes --cpu-prof's profile; a signal would not)
  */
 'use strict';
 
@@ -27,6 +28,8 @@ if (typeof process.send === 'function') {
     if (message.probe === 'cpu') {
       const { user, system } = process.cpuUsage();
       process.send({ probe: 'cpu', user, system });
+    } else if (message.probe === 'exit') {
+      process.exit(0);
     } else if (message.probe === 'memory') {
       settleGc().then(() => {
         const m = process.memoryUsage();

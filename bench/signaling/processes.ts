@@ -158,11 +158,11 @@ export class ServerProcess {
     return this.stderr.trim();
   }
 
-  /** Ours closes itself (server.close(), then the audit); server.js gets SIGTERM. Bounded: SIGKILL after 5 s. */
+  /** Ours closes itself (server.close(), then the audit); server.js is told to exit by its probe. Bounded: SIGKILL after 5 s. */
   async stop(): Promise<void> {
     if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
     const exited = new Promise<void>((r) => this.proc.once('exit', () => r()));
-    if (this.kind === 'server.js') this.proc.kill('SIGTERM');
+    if (this.kind === 'server.js') this.proc.send({ probe: 'exit' });
     else this.proc.send({ cmd: 'stop' });
     const done = await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]);
     if (!done) {
