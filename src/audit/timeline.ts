@@ -1,3 +1,4 @@
+import { SIGNALING_CLOSES, type SignalingCloseName } from '../machines/signaling-session.js';
 import type { ConnectionRecord } from '../records/record.js';
 import type { ConnectionLife, Verification } from './verify.js';
 
@@ -27,6 +28,8 @@ function formatConnection(life: ConnectionLife): string {
   const states = Object.entries(life.states).map(([machine, state]) => `${machine} ${state}`).join(' · ');
   lines.push(`  final: ${states}`);
   if (life.closed !== null) lines.push(`  closed: ${closedBy(life.closed)}, from ${life.closed.from}`);
+  const ended = serviceEnd(life);
+  if (ended !== null) lines.push(`  closed: ${ended}`);
   const problemsByLine = new Map<number, string[]>();
   for (const problem of life.problems) problemsByLine.set(problem.line, [...(problemsByLine.get(problem.line) ?? []), problem.message]);
   const seqWidth = Math.max(...life.entries.map(({ record }) => String(record.seq).length)) + 1;
@@ -51,10 +54,42 @@ function closedBy(cause: NonNullable<ConnectionLife['closed']>): string {
   }
 }
 
+/** The signaling service's machines by shorter names, so that their lines keep the columns. */
+const SHORT_NAMES: Record<string, string> = { signalingSession: 'session', signalingLobby: 'lobby' };
+
 function who(record: ConnectionRecord): string {
   if (record.channel !== undefined) return record.channel;
   if (record.kind === 'stack_error') return limitOf(record) === null ? 'stack' : 'limit';
-  return record.machine;
+  return SHORT_NAMES[record.machine] ?? record.machine;
+}
+
+/** The close each server event that ends a session stands for (`bad_frame` names its own). */
+const SERVER_CLOSES: Record<string, string> = {
+  no_lobby_timeout: 'noLobby',
+  host_left: 'hostLeft',
+  seal_complete: 'sealComplete',
+  ping_missed: 'pingMissed',
+  frame_too_large: 'frameTooLarge',
+  server_shutdown: 'serverShutdown',
+};
+
+/**
+ * Why a signaling session or lobby ended, read from the transition that closed it: the event
+ * names the close (`bad_frame(invalidDestination)`, `socket_closed(1000)`, `leave(1)`). Null for
+ * a connection's life, or one that did not close.
+ */
+function serviceEnd(life: ConnectionLife): string | null {
+  const last = [...life.entries].reverse().find(({ record }) => record.kind === 'transition' && record.to === 'closed')?.record;
+  if (last === undefined || last.kind !== 'transition') return null;
+  const close = (name: SignalingCloseName) => `${SIGNALING_CLOSES[name].code} ${SIGNALING_CLOSES[name].reason}`;
+  const by = (text: string) => `${text}, from ${last.from}`;
+  if (last.machine === 'signalingLobby') return by(last.event === 'seal_complete' ? 'the seal completed' : 'its host left');
+  if (last.machine !== 'signalingSession') return null;
+  const [, type, argument] = /^([a-z_]+)(?:\((.*)\))?$/.exec(last.event) ?? [];
+  if (type === 'socket_closed') return by(`by the client (${argument ?? 'no code'})`);
+  const name = type === 'bad_frame' ? argument : SERVER_CLOSES[type ?? ''];
+  if (name !== undefined && Object.hasOwn(SIGNALING_CLOSES, name)) return by(`by the server: ${close(name as SignalingCloseName)}`);
+  return by(`on ${last.event}`);
 }
 
 /** The limit a stack_error record is about (`limit.maxQueuedPackets`: the library acted on it, not the stack), or null. */
