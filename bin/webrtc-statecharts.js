@@ -13,9 +13,14 @@ process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw error;
 });
-const { runCommand } = await import(cli.href);
-if (typeof runCommand !== 'function') {
+const { runCommand, runCli } = await import(cli.href);
+const argv = process.argv.slice(2);
+if (typeof runCommand === 'function') {
+  process.exitCode = await runCommand(argv);
+} else if (argv[0] !== 'signal') {
+  // A dist/ built before `signal` existed still has `audit`.
+  process.exitCode = runCli(argv);
+} else {
   console.error('webrtc-statecharts: dist/ is older than this bin: run `npm run build` again');
-  process.exit(2);
+  process.exitCode = 2;
 }
-process.exitCode = await runCommand(process.argv.slice(2));

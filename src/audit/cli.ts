@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { setLogger } from '../log.js';
 import { formatTimeline } from './timeline.js';
 import { verifyTrail } from './verify.js';
 
@@ -35,6 +36,10 @@ const processOutput: CliOutput = { out: (t) => process.stdout.write(t), err: (t)
  */
 export async function runCommand(argv: readonly string[], output: CliOutput = processOutput): Promise<number> {
   if (argv[0] !== 'signal') return runCli(argv, output);
+  // A long-running command: the library's warnings and errors as one line each, not stacks.
+  setLogger(({ level, message, error }) => {
+    if (level === 'error' || level === 'warn') output.err(`webrtc-statecharts: ${message}${error === undefined ? '' : `: ${error instanceof Error ? error.message : String(error)}`}\n`);
+  });
   try {
     // Loaded only for this command: `audit` needs neither ws nor the server.
     const { runSignalCommand } = await import('../signaling/command.js');
