@@ -1,0 +1,111 @@
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyTrail } from '../src/audit/verify.js';
+
+const root = new URL('..', import.meta.url).pathname;
+const bin = join(root, 'bin/webrtc-statecharts.js');
+const dir = mkdtempSync(join(tmpdir(), 'webrtc-statecharts-mesh-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// `npm start` is `tsx demo/mesh.ts`; node --import tsx is the same without tsx's own parent process, so a kill reaches the demo.
+const demoArgs = (...args: string[]) => ['--import', 'tsx', 'demo/mesh.ts', ...args];
+
+/** Runs `npm start -- ...args`, bounded to 60 s. */
+const mesh = (...args: string[]): SpawnSyncReturns<string> =>
+  spawnSync(process.execPath, demoArgs(...args), { cwd: root, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
+
+/** The ids the peers printed when they joined, host first. */
+function joinedIds(output: string): number[] {
+  return [...output.matchAll(/^\+\s*[\d.]+ ms {2}(?:host|m\d) +joined lobby "[A-Za-z0-9]+" as id (\d+) \(mesh\)$/gm)].map((match) => Number(match[1]));
+}
+
+/** Every ordered pair's message, as the receiver printed it. */
+function expectEveryMessage(output: string, ids: number[]): void {
+  for (const to of ids) {
+    for (const from of ids) {
+      if (to !== from) expect(output, `${from} → ${to}`).toContain(`${to} got "hello from ${from}" from ${from} on chat#1`);
+    }
+  }
+}
+
+describe('npm start: the mesh demo', () => {
+  const trail = join(dir, 'mesh.jsonl');
+  let run: SpawnSyncReturns<string>;
+  beforeAll(() => {
+    run = mesh('--audit', trail);
+  }, 70_000);
+
+  it('exits 0: a host and two members in one lobby, every pair connected, every message arrived', () => {
+    expect(run.error, 'it exits within 60 s').toBeUndefined();
+    expect(run.status, `${run.stdout}${run.stderr}`).toBe(0);
+    const ids = joinedIds(run.stdout);
+    expect(ids).toHaveLength(3);
+    expect(ids[0]).toBe(1);
+    expect(new Set(ids).size).toBe(3);
+    expectEveryMessage(run.stdout, ids);
+    expect(run.stdout).toContain('all 6 messages arrived: every pair is connected');
+    expect(run.stdout).toMatch(/^summary: 3 peers \(host 1, m1 \d+, m2 \d+\) in one mesh lobby, 4\.x protocol$/m);
+    expect(run.stdout).toMatch(/^ {2}3 WebRTC pairs connected; 6 messages/m);
+  });
+
+  it('its timeline shows the sessions, the lobby and the connections, and the seal', () => {
+    const out = run.stdout;
+    expect(out).toMatch(/^\+\s*[\d.]+ ms {2}session-\S+ +signalingSession/m);
+    expect(out).toMatch(/^\+\s*[\d.]+ ms {2}lobby-\d+ +signalingLobby/m);
+    expect(out).toMatch(/^\+\s*[\d.]+ ms {2}host-\d+ +connection +connecting → connected/m);
+    expect(out).toMatch(/^\+\s*[\d.]+ ms {2}m2-1 +channel chat#1 +connecting → open/m);
+    expect(out).toMatch(/host +seal\(\) → 0/);
+    expect(out).toMatch(/m1 +socket closed 1000 "Seal complete"/);
+    // As in Godot's demo, the mesh outlives the signaling sockets after a seal.
+    expect(out).toContain('every socket closed; 6 of 6 WebRTC connections outlive the signaling (connected)');
+    expect(out).toMatch(/signaling relayed 3 offers, 3 answers, [1-9]\d* candidates/);
+    // No SDP body in the output.
+    expect(out).not.toMatch(/a=ice-pwd|a=fingerprint/);
+  });
+
+  it('--audit FILE: its trail verifies, by verifyTrail and by webrtc-statecharts audit', () => {
+    expect(run.stdout).toMatch(/^audit: \d+ records appended to .*mesh\.jsonl/m);
+    const verification = verifyTrail(readFileSync(trail, 'utf8'));
+    expect(verification.problems).toEqual([]);
+    expect(verification.ok).toBe(true);
+    const names = verification.connections.map(({ connection }) => connection);
+    expect(names.filter((name) => name.startsWith('session-'))).toHaveLength(3);
+    expect(names.filter((name) => name.startsWith('lobby-'))).toHaveLength(1);
+    expect(names.filter((name) => /^(host|m\d)-\d+$/.test(name))).toHaveLength(6);
+    const audit = spawnSync(process.execPath, [bin, 'audit', trail, '--quiet'], { encoding: 'utf8', timeout: 30_000 });
+    expect(audit.status, audit.stdout + audit.stderr).toBe(0);
+    expect(audit.stdout).toMatch(/verified: \d+ records of 10 connections/);
+  });
+
+  it('--protocol 3 --members 3: four peers over the 3.x text frames, every message arrived', () => {
+    const three = mesh('--protocol', '3', '--members', '3');
+    expect(three.status, `${three.stdout}${three.stderr}`).toBe(0);
+    const ids = joinedIds(three.stdout);
+    expect(ids).toHaveLength(4);
+    expectEveryMessage(three.stdout, ids);
+    expect(three.stdout).toMatch(/in one mesh lobby, 3\.x protocol$/m);
+  }, 70_000);
+
+  it('--inspect waits for a page and stops with status 0 on Ctrl-C, even before one opened', async () => {
+    const demo = spawn(process.execPath, demoArgs('--inspect'), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    demo.stdout.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => demo.on('exit', (code) => resolve(code)));
+    try {
+      for (const deadline = Date.now() + 30_000; !output.includes('Ctrl-C stops it'); ) {
+        if (Date.now() > deadline) throw new Error(output);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(output).toMatch(/^inspector: http:\/\/127\.0\.0\.1:\d+\/$/m);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(output).not.toContain('joined lobby');
+      demo.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      if (demo.exitCode === null) demo.kill('SIGKILL');
+    }
+  }, 60_000);
+});
