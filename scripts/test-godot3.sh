@@ -24,7 +24,13 @@ if [ -z "$GODOT3_BIN" ] || [ ! -x "$GODOT3_BIN" ]; then
   exit 1
 fi
 export GODOT3_BIN
-"$GODOT3_BIN" --version
+# Godot 3.2 exits with 255 after printing its version.
+GODOT3_VERSION="$("$GODOT3_BIN" --version 2>/dev/null || true)"
+if [ -z "$GODOT3_VERSION" ]; then
+  echo "FAIL: $GODOT3_BIN --version printed nothing: not a working Godot engine" >&2
+  exit 1
+fi
+echo "Godot: $GODOT3_BIN $GODOT3_VERSION"
 
 GODOT3_WEBRTC_DIR="$(realpath -m "${GODOT3_WEBRTC_DIR:-../shared/godot3/webrtc}")"
 PLUGIN_LIBRARY="lib/libwebrtc_native.linux.template_release.x86_64.so"

@@ -126,16 +126,23 @@ export class GodotProcess {
     return this.child.pid;
   }
 
-  /** The first event `name` (whose args satisfy `match`), waiting at most `timeoutMs`; rejects with the output if the engine exits or time runs out. */
-  waitFor(name: string, match: (event: GodotEvent) => boolean = () => true, timeoutMs = 30_000): Promise<GodotEvent> {
+  /**
+   * The first event `name` (whose args satisfy `match`), waiting at most `timeoutMs`. Rejects, with
+   * the end of the output, if time runs out, if the engine exits, or at once if an event named in
+   * `abortOn` came first (the client's `EVENT error ...` by default: a refused call in GDScript).
+   */
+  waitFor(name: string, match: (event: GodotEvent) => boolean = () => true, timeoutMs = 30_000, abortOn: readonly string[] = ['error']): Promise<GodotEvent> {
     const find = () => this.events.find((event) => event.name === name && match(event));
+    const fail = (why: string) => new Error(`${why}\n${this.describe(40)}`);
     return new Promise((resolveEvent, reject) => {
       const check = () => {
         const found = find();
         if (found) return done(() => resolveEvent(found));
-        if (this.exit) return done(() => reject(new Error(`Godot exited (${JSON.stringify(this.exit)}) before EVENT ${name}\n${this.describe()}`)));
+        const aborted = this.events.find((event) => abortOn.includes(event.name));
+        if (aborted) return done(() => reject(fail(`Godot said "${aborted.name} ${aborted.rest}" while the test waited for EVENT ${name}`)));
+        if (this.exit) return done(() => reject(fail(`Godot exited (${JSON.stringify(this.exit)}) before EVENT ${name}`)));
       };
-      const timer = setTimeout(() => done(() => reject(new Error(`no EVENT ${name} from Godot within ${timeoutMs} ms\n${this.describe()}`))), timeoutMs);
+      const timer = setTimeout(() => done(() => reject(fail(`no EVENT ${name} from Godot within ${timeoutMs} ms`))), timeoutMs);
       const done = (settle: () => void) => {
         clearTimeout(timer);
         this.waiters.delete(check);
@@ -153,9 +160,11 @@ export class GodotProcess {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  /** The command and everything the engine printed, each line with its time and stream. */
-  describe(): string {
-    return `$ ${this.command}\n${this.output.join('\n')}`;
+  /** The command and what the engine printed (the last `lines` lines, else all kept), each line with its time and stream. */
+  describe(lines = KEPT_LINES): string {
+    const shown = this.output.slice(-lines);
+    const cut = this.output.length > shown.length ? `(${this.output.length - shown.length} earlier lines)\n` : '';
+    return `$ ${this.command}\n${cut}${shown.join('\n')}`;
   }
 
   private readLines(stream: Readable, label: 'out' | 'err'): void {
