@@ -7,10 +7,13 @@ import type { WebRTCPeerConnection } from '../api/peer-connection.js';
 import { liveConnections, onConnectionCreated } from '../records/connections.js';
 import type { MachineName } from '../records/record.js';
 import { observeRecords } from '../records/recorder.js';
+import { liveSignalingServers } from '../signaling/server.js';
 import { DIAGRAM_MACHINES, graphOf } from './diagrams.js';
 import type { MachineGraph } from './graph.js';
 import { InspectorModel, type ConnectionView } from './model.js';
 import { inspectorPage } from './page.js';
+import { SignalingFeed } from './signaling-feed.js';
+import type { LobbyView, SessionView } from './signaling-model.js';
 import { statsView, type ConnectionStatsView } from './stats.js';
 import { renderSvg } from './svg.js';
 
@@ -23,7 +26,7 @@ export interface InspectorOptions {
   token?: string;
   /** Records kept and shown per connection (default 50). */
   recentRecords?: number;
-  /** Closed connections kept on the list (default 20). */
+  /** Closed connections kept on the list (default 20), and as many closed signaling sessions and lobbies. */
   keepClosed?: number;
   /** How often each connection's `get_stats()` is sent to the pages, in ms, while one is connected (default 1000). */
   statsIntervalMs?: number;
@@ -44,8 +47,9 @@ export interface RunningInspector {
 
 /** The messages the page receives. */
 export type InspectorMessage =
-  | { type: 'hello'; diagrams: Record<string, { graph: MachineGraph; svg: string }>; connections: ConnectionView[] }
-  | { type: 'update'; connections: ConnectionView[]; removed: string[] }
+  | { type: 'hello'; diagrams: Record<string, { graph: MachineGraph; svg: string }>; connections: ConnectionView[]; sessions: SessionView[]; lobbies: LobbyView[] }
+  /** `removed`: connections forgotten; `removedSignaling`: sessions and lobbies forgotten (by name). */
+  | { type: 'update'; connections: ConnectionView[]; removed: string[]; sessions: SessionView[]; lobbies: LobbyView[]; removedSignaling: string[] }
   /** Every listed connection's `get_stats()`, by id, taken at `time` (wall ms). */
   | { type: 'stats'; time: number; stats: Record<string, ConnectionStatsView> };
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -55,7 +59,10 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
  * for the one selected, draws each machine (signaling, connection, gathering, every data channel)
  * from its definition, marks the current state and the last transition as records arrive, and
  * shows the recent records and each connection's `get_stats()` (sent every `statsIntervalMs`
- * while a page is connected). A page that opens late gets the current picture at once. Nothing
+ * while a page is connected). Beside the connections it lists the signaling servers' lobbies and
+ * sessions (`liveSignalingServers()`), each drawn on its machine from its records, with what the
+ * server's views add (lobby name, mesh, members, relayed counts, read on the same beat). A page
+ * that opens late gets the current picture at once. Nothing
  * leaves the machine: the page loads nothing from elsewhere.
  *
  * @example
@@ -78,6 +85,9 @@ export async function startInspector(options: InspectorOptions = {}): Promise<Ru
   );
 
   for (const pc of liveConnections()) model.meet(pc);
+  const signaling = new SignalingFeed(liveSignalingServers, options.recentRecords ?? 50, options.keepClosed ?? 20);
+  signaling.refresh();
+  signaling.take();
 
   const sockets = new Set<WebSocket>();
   const viewers: Array<() => void> = [];
@@ -90,10 +100,12 @@ export async function startInspector(options: InspectorOptions = {}): Promise<Ru
   const flush = () => {
     flushTimer = null;
     const connections = [...changed].map((id) => model.get(id)).filter((view): view is ConnectionView => view !== undefined);
-    const message: InspectorMessage = { type: 'update', connections, removed: [...removed] };
+    if (signaling.pending()) signaling.refresh();
+    const service = signaling.take();
+    const message: InspectorMessage = { type: 'update', connections, removed: [...removed], sessions: service.sessions, lobbies: service.lobbies, removedSignaling: service.removed };
     changed.clear();
     removed.clear();
-    if (connections.length === 0 && message.removed.length === 0) return;
+    if (connections.length === 0 && message.removed.length === 0 && service.sessions.length + service.lobbies.length + service.removed.length === 0) return;
     const text = JSON.stringify(message);
     for (const socket of sockets) if (socket.readyState === WebSocket.OPEN) socket.send(text);
   };
@@ -115,6 +127,9 @@ export async function startInspector(options: InspectorOptions = {}): Promise<Ru
   };
   const sendStats = () => {
     if (sockets.size === 0) return;
+    // Relayed counts move without a record: the servers' views are read on the stats beat too.
+    signaling.refresh();
+    if (signaling.pending()) schedule();
     const text = statsMessage();
     for (const socket of sockets) if (socket.readyState === WebSocket.OPEN) socket.send(text);
   };
@@ -128,6 +143,10 @@ export async function startInspector(options: InspectorOptions = {}): Promise<Ru
   };
 
   const stopRecords = observeRecords((record) => {
+    if (signaling.apply(record)) {
+      schedule();
+      return;
+    }
     for (const id of model.apply(record)) {
       removed.add(id);
       changed.delete(id);
@@ -189,7 +208,9 @@ export async function startInspector(options: InspectorOptions = {}): Promise<Ru
     }
     if (path === '/state.json') {
       response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      response.end(JSON.stringify({ connections: model.list() }));
+      signaling.refresh();
+      schedule();
+      response.end(JSON.stringify({ connections: model.list(), sessions: signaling.model.sessions(), lobbies: signaling.model.lobbies() }));
       return;
     }
     response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
@@ -213,7 +234,9 @@ export async function startInspector(options: InspectorOptions = {}): Promise<Ru
       };
       ws.on('close', gone);
       ws.on('error', gone);
-      const hello: InspectorMessage = { type: 'hello', diagrams, connections: model.list() };
+      signaling.refresh();
+      schedule();
+      const hello: InspectorMessage = { type: 'hello', diagrams, connections: model.list(), sessions: signaling.model.sessions(), lobbies: signaling.model.lobbies() };
       ws.send(JSON.stringify(hello));
       ws.send(statsMessage());
       watchStats();
