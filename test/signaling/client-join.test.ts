@@ -2,9 +2,12 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { GodotError, setLogger, type LogEntry } from '../../src/index.js';
-import { CloseReason, encodeFrame, MessageType } from '../../src/signaling/frames.js';
+import { GodotError, WebRTCPeerConnection, setLogger, type LogEntry } from '../../src/index.js';
+import { CloseReason, decodeFrame, encodeFrame, MessageType, type SignalMessage } from '../../src/signaling/frames.js';
+import { decodeClientTextFrame, encodeTextFrame, toJsonMessage, toTextMessage } from '../../src/signaling/text-frames.js';
+import { parseCandidatePayload } from '../../src/signaling/protocol.js';
 import { ERR_CANT_CONNECT, SignalingClient, offersTo } from '../../src/signaling/client.js';
+import { peer } from '../support/loopback.js';
 import { Chat, client, next, server, until } from './client-support.js';
 
 const logged: LogEntry[] = [];
@@ -156,6 +159,105 @@ describe('join() failures', { timeout: 60_000 }, () => {
     expect(member.mesh).toBe(false);
     expect(await joined).toEqual([host.lobby, member.id, false]);
   });
+});
+
+describe('what a client writes and what it ignores, against a scripted server', { timeout: 60_000 }, () => {
+  const SECRET = 'SECRET-7f3a';
+  for (const protocol of [4, 3] as const) {
+    it(`${protocol}.x: its frames are the demo's, a host connection made by hand links up through them; unknown, unreadable and refused relays are counted, never thrown`, async () => {
+      const encode = (message: SignalMessage) => (protocol === 4 ? encodeFrame(message) : encodeTextFrame(toTextMessage(message)!));
+      const decodeFromClient = (text: string): SignalMessage | null => {
+        if (protocol === 4) {
+          const decoded = decodeFrame(text);
+          return decoded.ok ? decoded.message : null;
+        }
+        const decoded = decodeClientTextFrame(text);
+        return decoded.ok ? toJsonMessage(decoded.message) : null;
+      };
+      // The host (id 1) is a connection of this test's own, wired to the scripted socket.
+      const hostPc = peer({ dispatch: 'events' });
+      const hostChannel = hostPc.create_data_channel('chat', { negotiated: true, id: 1 })!;
+      const raw: string[] = [];
+      const frames: SignalMessage[] = [];
+      let socket: import('ws').WebSocket | null = null;
+      const toClient = (message: SignalMessage) => socket!.send(encode(message));
+      hostPc.session_description_created.connect((type, sdp) => {
+        hostPc.set_local_description(type, sdp);
+        toClient({ type: type === 'offer' ? MessageType.OFFER : MessageType.ANSWER, id: 1, data: sdp });
+      });
+      hostPc.ice_candidate_created.connect((mid, index, name) => toClient({ type: MessageType.CANDIDATE, id: 1, data: `\n${mid}\n${index}\n${name}` }));
+      const scripted = await bareServer((s) => {
+        socket = s;
+        s.on('message', (data, isBinary) => {
+          expect(isBinary).toBe(false);
+          raw.push(data.toString());
+          const message = decodeFromClient(data.toString());
+          if (message === null) return;
+          frames.push(message);
+          if (message.type === MessageType.JOIN) {
+            toClient({ type: MessageType.ID, id: 5, data: 'true' });
+            toClient({ type: MessageType.PEER_CONNECT, id: 1, data: '' });
+            toClient({ type: MessageType.JOIN, id: 0, data: 'Scripted' });
+            // 3.x: the lower id (the host) offers.
+            if (protocol === 3) hostPc.create_offer();
+          } else if (message.type === MessageType.OFFER || message.type === MessageType.ANSWER) {
+            hostPc.set_remote_description(message.type === MessageType.OFFER ? 'offer' : 'answer', message.data);
+          } else if (message.type === MessageType.CANDIDATE) {
+            const parts = parseCandidatePayload(message.data);
+            if (parts.ok) hostPc.add_ice_candidate(parts.value.mid, parts.value.index, parts.value.candidate);
+          }
+        });
+      });
+      try {
+        const c = client({ url: scripted.url, protocol });
+        const chat = new Chat(c);
+        expect(await c.join()).toBe(GodotError.OK);
+        expect(raw[0]).toBe(protocol === 4 ? '{"type":0,"id":0,"data":""}' : 'J: \n');
+        expect([c.id, c.lobby, c.mesh, c.host]).toEqual([5, 'Scripted', true, false]);
+        expect([...c.peers.keys()]).toEqual([1]);
+        expect(await chat.send(1, 'through the scripted server')).toBe(GodotError.OK);
+        expect(await hostChannel.receive({ timeout: 20_000 }).then((bytes) => bytes && new TextDecoder().decode(bytes))).toBe('through the scripted server');
+
+        // 4.x: the higher id (5) offered; 3.x: it answered. Every relay went to the host, candidates as the demo writes them.
+        const relaysSent = frames.filter((f) => f.type !== MessageType.JOIN);
+        expect(relaysSent.filter((f) => f.type === MessageType.OFFER).length).toBe(protocol === 4 ? 1 : 0);
+        expect(relaysSent.filter((f) => f.type === MessageType.ANSWER).length).toBe(protocol === 4 ? 0 : 1);
+        expect(relaysSent.every((f) => f.id === 1)).toBe(true);
+        const candidates = relaysSent.filter((f) => f.type === MessageType.CANDIDATE);
+        expect(candidates.length).toBeGreaterThan(0);
+        for (const candidate of candidates) expect(candidate.data).toMatch(/^\n[^\n]+\n\d+\n(a=)?candidate:[^\n]+$/);
+        if (protocol === 3) expect(raw.filter((frame) => frame.startsWith('C: 1\n\n')).length).toBe(candidates.length);
+
+        const relays = c.relays;
+        toClient({ type: MessageType.OFFER, id: 99, data: `v=0 ${SECRET}` });
+        toClient({ type: MessageType.CANDIDATE, id: 1, data: `no candidate here ${SECRET}` });
+        toClient({ type: MessageType.ANSWER, id: 1, data: `not an answer ${SECRET}` });
+        socket!.send('{"type":"nonsense"');
+        socket!.send(Buffer.from('binary'), { binary: true });
+        toClient({ type: MessageType.ID, id: 7, data: 'true' });
+        await until(() => c.relays.ignored + c.relays.refused === relays.ignored + relays.refused + 3, 'the relays counted');
+        expect(c.relays).toEqual({ ignored: relays.ignored + 1, refused: relays.refused + 2 });
+        expect(c.id).toBe(5);
+        expect(c.peers.get(1)!.get_connection_state()).toBe(WebRTCPeerConnection.STATE_CONNECTED);
+
+        const pc = c.peers.get(1)!;
+        const left = next(c, 'peer_disconnected');
+        toClient({ type: MessageType.PEER_DISCONNECT, id: 1, data: '' });
+        expect(await left).toEqual([1]);
+        expect(c.peers.size).toBe(0);
+        expect(pc.get_connection_state()).toBe(WebRTCPeerConnection.STATE_CLOSED);
+        const closed = next(c, 'closed');
+        socket!.close(4000, 'Scripted end');
+        expect(await closed).toEqual([{ code: 4000, reason: 'Scripted end' }]);
+        for (const reason of ['from 99, which it has no connection with, ignored', 'CANDIDATE from 1 ignored', 'ANSWER from 1 refused by', 'a server frame ignored', 'a second ID']) {
+          expect(logged.some((entry) => entry.message.includes(reason))).toBe(true);
+        }
+        expect(logged.some((entry) => entry.message.includes(SECRET))).toBe(false);
+      } finally {
+        await scripted.close();
+      }
+    });
+  }
 });
 
 describe('listeners that throw', { timeout: 60_000 }, () => {
