@@ -17,7 +17,7 @@
  */
 import { parseArgs } from 'node:util';
 import { WebRTCPeerConnection, createNodeDataChannelExtension, observeRecords, type ConnectionRecord, type WebRTCDataChannel } from '../src/index.js';
-import { GodotError } from '../src/godot/constants.js';
+import { GodotError, errorName } from '../src/godot/constants.js';
 import { startAudit } from '../src/audit/index.js';
 import { startInspector } from '../src/inspector/index.js';
 import { SignalingServer, type SignalingSessionView } from '../src/signaling/server.js';
@@ -40,6 +40,7 @@ if (flags.help || !Number.isInteger(memberCount) || memberCount < 1 || memberCou
   process.exit(flags.help ? 0 : 2);
 }
 const DEADLINE_MS = 20_000;
+const SEAL_CLOSE_MS = 300;
 
 // Every peer lives in this process: gather candidates on loopback only.
 WebRTCPeerConnection.set_default_extension(createNodeDataChannelExtension({ bindAddress: '127.0.0.1' }));
@@ -71,7 +72,7 @@ const inspector = await startInspector({ port: Number(flags.port) });
 print(`inspector: ${inspector.url}`);
 print(flags.inspect ? 'open it in a browser: the demo starts when the page is open; Ctrl-C stops it\n' : '(up while the demo runs; `npm start -- --inspect` keeps it open)\n');
 
-const server = new SignalingServer({ port: 0, sealCloseTimeoutMs: 300 });
+const server = new SignalingServer({ port: 0, sealCloseTimeoutMs: SEAL_CLOSE_MS });
 const clients: Array<{ name: string; client: SignalingClient }> = [];
 /** Who got what: `<receiver id> <sender id>` → the message. */
 const received = new Map<string, string>();
@@ -91,6 +92,8 @@ async function finish(code: number): Promise<void> {
     client.close();
     for (const pc of client.peers.values()) if (pc.get_connection_state() !== WebRTCPeerConnection.STATE_CLOSED) pc.close();
   }
+  // Each client drops a connection once it reports closed (a task later): the timeline ends after the last.
+  await until(() => clients.every(({ client }) => client.peers.size === 0), 2000);
   await server.close();
   // The stack reports its channels closed a moment after close(): stop() waits for those records.
   await audit?.stop();
@@ -122,10 +125,10 @@ if (!finished) {
 }
 
 async function run(): Promise<void> {
-  const listening = await server.listen();
-  if (listening !== GodotError.OK) return fail(`the signaling server did not listen (error ${listening})`);
-  say('server', `signaling server on ${server.url}`);
   print(`webrtc-statecharts: the Godot webrtc_signaling demo, a host and ${memberCount} member${memberCount === 1 ? '' : 's'} in a mesh lobby (${protocol}.x protocol, loopback)\n`);
+  const listening = await server.listen();
+  if (listening !== GodotError.OK) return fail(`the signaling server did not listen (${errorName(listening)})`);
+  say('server', `signaling server on ${server.url}`);
 
   const host = join('host', '');
   if ((await host.join()) !== GodotError.OK) return fail(`the host did not create a lobby (${closeOf(host)})`);
@@ -144,7 +147,7 @@ async function run(): Promise<void> {
   }
 
   // As in Godot's demo: the host seals, the server closes every socket (1000 "Seal complete"), the mesh stays.
-  say('host', `seal() → ${host.seal()}`);
+  say('host', `seal() → ${errorName(host.seal())} (the server closes the sockets ${SEAL_CLOSE_MS} ms later; server.js waits 10 s)`);
   await until(() => clients.every(({ client }) => client.closeInfo !== null && client.closeInfo !== undefined));
   if (finished) return;
   const connected = clients.flatMap(({ client }) => [...client.peers.values()]).filter((pc) => pc.get_connection_state() === WebRTCPeerConnection.STATE_CONNECTED);
@@ -180,11 +183,12 @@ async function greet(name: string, client: SignalingClient, peer: number, chat: 
   say(name, `${client.id} got "${text}" from ${peer} on chat#1`);
 }
 
-/** Resolves once `done()` holds (checked every 10 ms), or when the demo finished (gave up). */
-function until(done: () => boolean): Promise<void> {
+/** Resolves once `done()` holds (checked every 10 ms); while running, also once the demo finished (gave up); when closing, after `limitMs`. */
+function until(done: () => boolean, limitMs?: number): Promise<void> {
+  const limit = limitMs === undefined ? Infinity : performance.now() + limitMs;
   return new Promise((resolve) => {
     const check = setInterval(() => {
-      if (!done() && !finished) return;
+      if (!done() && (limitMs === undefined ? !finished : performance.now() < limit)) return;
       clearInterval(check);
       resolve();
     }, 10);

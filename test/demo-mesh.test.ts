@@ -57,11 +57,13 @@ describe('npm start: the mesh demo', () => {
     expect(out).toMatch(/^\+\s*[\d.]+ ms {2}lobby-\d+ +signalingLobby/m);
     expect(out).toMatch(/^\+\s*[\d.]+ ms {2}host-\d+ +connection +connecting → connected/m);
     expect(out).toMatch(/^\+\s*[\d.]+ ms {2}m2-1 +channel chat#1 +connecting → open/m);
-    expect(out).toMatch(/host +seal\(\) → 0/);
+    expect(out).toMatch(/host +seal\(\) → OK/);
     expect(out).toMatch(/m1 +socket closed 1000 "Seal complete"/);
     // As in Godot's demo, the mesh outlives the signaling sockets after a seal.
     expect(out).toContain('every socket closed; 6 of 6 WebRTC connections outlive the signaling (connected)');
     expect(out).toMatch(/signaling relayed 3 offers, 3 answers, [1-9]\d* candidates/);
+    // The happy path refuses no call: every close is made once.
+    expect(out).not.toMatch(/refusal:/);
     // No SDP body in the output.
     expect(out).not.toMatch(/a=ice-pwd|a=fingerprint/);
   });
