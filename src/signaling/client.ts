@@ -191,7 +191,7 @@ export class SignalingClient {
       this.send(encodeJoin(this.protocol, this.lobby, this.mesh));
     });
     socket.on('message', (data: RawData, isBinary: boolean) => {
-      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
       this.receive(isBinary ? bytes : bytes.toString('utf8'));
     });
     socket.on('error', (error) => log('info', 'library', `${this.name}: socket error: ${error.message}`));
