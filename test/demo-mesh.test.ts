@@ -31,6 +31,14 @@ function expectEveryMessage(output: string, ids: number[]): void {
   }
 }
 
+describe('the scripts', () => {
+  it('npm start runs the mesh demo, npm run example the docs\' minimal example', () => {
+    const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    expect(scripts.start).toBe('tsx demo/mesh.ts');
+    expect(scripts.example).toBe('tsx demo/minimal.ts');
+  });
+});
+
 describe('npm start: the mesh demo', () => {
   const trail = join(dir, 'mesh.jsonl');
   let run: SpawnSyncReturns<string>;
