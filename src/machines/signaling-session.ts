@@ -47,6 +47,7 @@ export const SIGNALING_CLOSES = {
   duplicatePeerId: { code: 4000, reason: 'Peer id already in the lobby' },
   frameTooLarge: { code: 4000, reason: 'Message too large' },
   serverShutdown: { code: 1001, reason: 'Server shutting down' },
+  tooSlow: { code: 4000, reason: 'Too slow reading, disconnecting' },
   // A dead socket is terminated (no close frame): ws reports 1006 on both ends.
   pingMissed: { code: 1006, reason: 'No pong within the ping interval' },
 } as const satisfies Record<string, SignalingClose>;
@@ -81,6 +82,8 @@ export type SignalingSessionEvent =
   | { type: 'socket_closed'; code: number; reason: string }
   | { type: 'ping_missed' }
   | { type: 'frame_too_large' }
+  /** More than the server's bound waits unsent to this socket: its reader is too slow. */
+  | { type: 'too_slow' }
   /** The server is closing every socket (`SignalingServer.close()`). */
   | { type: 'server_shutdown' }
   /** The server closes the socket for a frame it or the rules refused, with that close. */
@@ -122,6 +125,7 @@ const ends = (from: OpenState) => ({
   ping_missed: closesWith('pingMissed', from),
   frame_too_large: closesWith('frameTooLarge', from),
   server_shutdown: closesWith('serverShutdown', from),
+  too_slow: closesWith('tooSlow', from),
   bad_frame: { target: 'closed' as const, actions: { type: 'badFrame' as const, params: { from } } },
 });
 

@@ -19,6 +19,8 @@ export interface SignalingServerOptions {
   pingIntervalMs?: number;
   /** The largest frame taken, in bytes (64 KiB): a larger one closes 4000 `Message too large`, past twice this ws closes 1009. */
   maxFrameBytes?: number;
+  /** Bytes waiting unsent to one socket (16 MiB): past it the reader is closed 4000 `Too slow reading, disconnecting`. */
+  maxBufferedBytes?: number;
   /** Records kept per session and per lobby. */
   recordCapacity?: number;
   /** Runs every session and lobby as a real actor with this inspector. */
@@ -34,6 +36,7 @@ export interface ResolvedOptions {
   sealCloseTimeoutMs: number;
   pingIntervalMs: number;
   maxFrameBytes: number;
+  maxBufferedBytes: number;
   recordCapacity: number;
   inspect?: Inspector;
 }
@@ -59,6 +62,7 @@ export function validOptions(options: SignalingServerOptions): ResolvedOptions |
     sealCloseTimeoutMs: options.sealCloseTimeoutMs ?? SIGNALING_DEFAULTS.sealCloseTimeoutMs,
     pingIntervalMs: options.pingIntervalMs ?? SIGNALING_DEFAULTS.pingIntervalMs,
     maxFrameBytes: options.maxFrameBytes ?? 65_536,
+    maxBufferedBytes: options.maxBufferedBytes ?? 16 * 2 ** 20,
     recordCapacity: options.recordCapacity ?? 64,
     ...(options.inspect !== undefined ? { inspect: options.inspect } : {}),
   };
@@ -68,6 +72,7 @@ export function validOptions(options: SignalingServerOptions): ResolvedOptions |
   for (const delay of [resolved.noLobbyTimeoutMs, resolved.sealCloseTimeoutMs, resolved.pingIntervalMs]) {
     if (!integerIn(delay, 1, MAX_DELAY_MS)) return null;
   }
+  if (!integerIn(resolved.maxBufferedBytes, 1, Number.MAX_SAFE_INTEGER)) return null;
   if (!integerIn(resolved.maxFrameBytes, 64, MAX_FRAME_BYTES) || !integerIn(resolved.recordCapacity, 1, 1_000_000)) return null;
   const inspect = resolved.inspect;
   if (inspect !== undefined && typeof inspect !== 'function' && (typeof inspect !== 'object' || inspect === null)) return null;

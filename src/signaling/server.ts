@@ -184,7 +184,13 @@ export class SignalingServer extends EventEmitter<SignalingServerEvents> {
       closeQuietly(socket, this.closing !== null ? 'serverShutdown' : 'tooManyPeers');
       return;
     }
-    const session = new Session(id, socket, { recordCapacity: options.recordCapacity, maxLobbies: options.maxLobbies, ...(options.inspect ? { inspect: options.inspect } : {}) });
+    const session = new Session(id, socket, {
+      recordCapacity: options.recordCapacity,
+      maxLobbies: options.maxLobbies,
+      maxBufferedBytes: options.maxBufferedBytes,
+      onOverflow: (slow) => this.guarded('overflow', () => !slow.ended && this.endSession(slow, { type: 'too_slow' }, 'tooSlow')),
+      ...(options.inspect ? { inspect: options.inspect } : {}),
+    });
     this.sessionsById.set(id, session);
     session.armNoLobbyTimer(options.noLobbyTimeoutMs, (late) => this.guarded('no-lobby timer', () => this.endSession(late, { type: 'no_lobby_timeout' }, 'noLobby')));
     socket.on('message', (data: RawData, isBinary: boolean) => this.guarded('frame', () => handleFrame(this.service, session, data, isBinary)));

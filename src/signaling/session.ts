@@ -59,6 +59,9 @@ export interface Refused {
 export interface SessionOptions {
   recordCapacity: number;
   maxLobbies: number;
+  maxBufferedBytes: number;
+  /** Called (from setImmediate, never inside a write) once a write found the socket's buffer over `maxBufferedBytes`. */
+  onOverflow: (session: Session) => void;
   inspect?: Inspector;
 }
 
@@ -74,12 +77,18 @@ export class Session {
   /** Whether it answered the last ping (the server's ping round sets it false, a pong true). */
   alive = true;
   private noLobbyTimer: NodeJS.Timeout | null = null;
+  /** Set once its buffer overflowed: nothing more is written to it. */
+  private overflowed = false;
+  private readonly maxBufferedBytes: number;
+  private readonly onOverflow: (session: Session) => void;
 
   constructor(
     readonly id: number,
     readonly socket: WebSocket,
     options: SessionOptions,
   ) {
+    this.maxBufferedBytes = options.maxBufferedBytes;
+    this.onOverflow = options.onOverflow;
     this.recorder = new Recorder(`session-${id}`, options.recordCapacity);
     this.handle = new MachineHandle('signalingSession', signalingSessionMachine, this.recorder, {
       input: { id, maxLobbies: options.maxLobbies },
@@ -118,9 +127,17 @@ export class Session {
     return this.handle.send(event);
   }
 
-  /** Writes a frame if the socket is open; a socket that is closing gets nothing. */
+  /**
+   * Writes a frame if the socket is open; a socket that is closing gets nothing, and neither does
+   * one whose reader left more than maxBufferedBytes unread (it is then closed, out of this call).
+   */
   write(frame: string): void {
-    if (this.socket.readyState !== WebSocket.OPEN) return;
+    if (this.socket.readyState !== WebSocket.OPEN || this.overflowed) return;
+    if (this.socket.bufferedAmount > this.maxBufferedBytes) {
+      this.overflowed = true;
+      setImmediate(this.onOverflow, this);
+      return;
+    }
     try {
       this.socket.send(frame);
     } catch (error) {

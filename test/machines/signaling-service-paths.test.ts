@@ -28,6 +28,7 @@ const SESSION_EVENTS: readonly SignalingSessionEvent[] = [
   { type: 'ping_missed' },
   { type: 'frame_too_large' },
   { type: 'server_shutdown' },
+  { type: 'too_slow' },
   { type: 'bad_frame', close: 'invalidFormat' },
 ];
 

@@ -234,3 +234,31 @@ describe('keepalive', () => {
     expect(server.sessions().map((s) => s.host)).toEqual([true]);
   });
 });
+
+describe('a slow reader', () => {
+  it('past maxBufferedBytes unsent it is closed; the lobby goes on, and the flooder is refused once its frames find nobody', OPTIONS, async () => {
+    const server = await startServer({ maxBufferedBytes: 256 * 1024 });
+    const { client: host, lobby } = await host4(server);
+    const { client: reader, id: readerId } = await join4(server, lobby, 1, 'reader');
+    const { client: flooder } = await join4(server, lobby, 2, 'flooder');
+    const { client: c, id: cId } = await join4(server, lobby, 3, 'c');
+    await host.received(5);
+    reader.socket.pause();
+    const data = 'z'.repeat(60_000);
+    // 42 MB in all: more than the kernel's loopback buffers and the server's bound.
+    for (let i = 0; i < 700; i++) flooder.json(4, readerId, data);
+    await host.until(() => host.frames.includes(json(3, readerId)), "the reader's PEER_DISCONNECT", 30_000);
+    await c.until(() => c.frames.includes(json(3, readerId)), "the reader's PEER_DISCONNECT", 30_000);
+    expect(await flooder.closed(30_000)).toEqual({ code: 4000, reason: 'Invalid destination' });
+    host.json(4, cId, 'after');
+    await c.until(() => c.frames.includes(json(4, 1, 'after')), 'a relay after the overflow');
+    expect(host.closedWith).toBeNull();
+    const cut = server.sessions().find((s) => s.id === readerId);
+    expect(cut === undefined || cut.state === 'closed').toBe(true);
+    reader.socket.resume();
+    const closed = await reader.closed(40_000);
+    expect(closed).toEqual({ code: 4000, reason: 'Too slow reading, disconnecting' });
+    // What it read before the cut is bounded by the server's buffer and the kernel's, far below what was sent.
+    expect(reader.frames.length).toBeLessThan(700);
+  });
+});
