@@ -193,7 +193,15 @@ export class SignalingServer extends EventEmitter<SignalingServerEvents> {
     });
     this.sessionsById.set(id, session);
     session.armNoLobbyTimer(options.noLobbyTimeoutMs, (late) => this.guarded('no-lobby timer', () => this.endSession(late, { type: 'no_lobby_timeout' }, 'noLobby')));
-    socket.on('message', (data: RawData, isBinary: boolean) => this.guarded('frame', () => handleFrame(this.service, session, data, isBinary)));
+    const service = this.service;
+    // No closure per frame: the relay path runs tens of thousands of times a second.
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      try {
+        handleFrame(service, session, data, isBinary);
+      } catch (error) {
+        log('error', 'library', `signaling server: the frame handler threw for ${session.name}`, error);
+      }
+    });
     socket.on('pong', () => void (session.alive = true));
     socket.on('error', (error) => this.guarded('socket error', () => this.socketFailed(session, error)));
     socket.once('close', (code: number, reason: Buffer) => this.guarded('close', () => this.closed(session, code, reason)));

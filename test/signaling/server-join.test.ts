@@ -119,3 +119,42 @@ describe('the signaling server: relays', () => {
     expect(a.frames[4]).toBe(`D: ${bId}\n`);
   });
 });
+
+describe('the server wire templates', () => {
+  it('write what encodeFrame and encodeTextFrame write, byte for byte', async () => {
+    const { JSON_WIRE, TEXT_WIRE } = await import('../../src/signaling/wire.js');
+    const { encodeFrame } = await import('../../src/signaling/frames.js');
+    const { encodeTextFrame } = await import('../../src/signaling/text-frames.js');
+    const datas = ['', SDP, CANDIDATE, '\u0000\u001f\u2028\ud800"\\/', 'x'.repeat(1000)];
+    for (const id of [1, 2, 1234567, 2 ** 31 - 1]) {
+      expect(JSON_WIRE.id(id, true)).toBe(encodeFrame({ type: 1, id, data: 'true' }));
+      expect(JSON_WIRE.id(id, false)).toBe(encodeFrame({ type: 1, id, data: '' }));
+      expect(JSON_WIRE.peerConnect(id)).toBe(encodeFrame({ type: 2, id }));
+      expect(JSON_WIRE.peerDisconnect(id)).toBe(encodeFrame({ type: 3, id }));
+      expect(TEXT_WIRE.id(id, true)).toBe(encodeTextFrame({ command: 'I', id }));
+      expect(TEXT_WIRE.peerConnect(id)).toBe(encodeTextFrame({ command: 'N', id }));
+      expect(TEXT_WIRE.peerDisconnect(id)).toBe(encodeTextFrame({ command: 'D', id }));
+      for (const data of datas) {
+        for (const [type, command] of [[4, 'O'], [5, 'A'], [6, 'C']] as const) {
+          expect(JSON_WIRE.relay(type, id, data)).toBe(encodeFrame({ type, id, data }));
+          expect(TEXT_WIRE.relay(type, id, data)).toBe(encodeTextFrame({ command, id, payload: data }));
+        }
+      }
+    }
+    expect(JSON_WIRE.join('Qx7LmN2pR4sT8vWz')).toBe(encodeFrame({ type: 0, id: 0, data: 'Qx7LmN2pR4sT8vWz' }));
+    expect(JSON_WIRE.seal()).toBe(encodeFrame({ type: 7, id: 0 }));
+    expect(TEXT_WIRE.join('Qx7LmN2pR4sT8vWz')).toBe(encodeTextFrame({ command: 'J', lobby: 'Qx7LmN2pR4sT8vWz' }));
+    expect(TEXT_WIRE.seal()).toBe(encodeTextFrame({ command: 'S' }));
+  });
+
+  it('a JOIN of the same lobby twice is refused: Already in a lobby (server.js would list the member twice)', OPTIONS, async () => {
+    const server = await startServer();
+    const { client: host, lobby } = await host4(server);
+    const { client: b, id: bId } = await join4(server, lobby, 1, 'b');
+    b.json(0, 0, lobby);
+    expect(await b.closed()).toEqual({ code: 4000, reason: 'Already in a lobby' });
+    await host.received(4);
+    expect(host.frames[3]).toBe(json(3, bId));
+    expect(server.lobbies()[0]!.members).toEqual([1]);
+  });
+});
