@@ -1,4 +1,9 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startAudit } from '../../src/audit/audit.js';
+import { runCli } from '../../src/audit/cli.js';
 import { verifyTrail } from '../../src/audit/verify.js';
 import { observeRecords } from '../../src/records/recorder.js';
 import type { ConnectionRecord } from '../../src/records/record.js';
@@ -115,5 +120,38 @@ describe('the signaling server records its actors', () => {
       'server_shutdown',
       'server_shutdown',
     ]);
+  });
+
+  it('a startAudit JSONL file of a 3.x and a 4.x lobby passes `webrtc-statecharts audit FILE`', OPTIONS, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'signaling-audit-'));
+    const file = join(dir, 'trail.jsonl');
+    try {
+      const audit = startAudit({ file, connections: (name) => name.startsWith('session-') || name.startsWith('lobby-') });
+      const server = await startServer({ sealCloseTimeoutMs: 200 });
+      const { client: host, lobby } = await host4(server, false);
+      const { client: b } = await join4(server, lobby, 1, 'b');
+      const text = await connect(server, 'text');
+      text.send('J: \n');
+      const [, joined] = await text.received(2);
+      const member = await connect(server, 'member3');
+      member.send(`J: ${joined!.slice(3, -1)}\n`);
+      await member.received(3);
+      member.send('S: \n'); // not the host
+      await member.closed();
+      text.send('S: \n');
+      await text.closed();
+      b.socket.close();
+      await host.received(4);
+      await server.close();
+      await audit.stop();
+      const lines = readFileSync(file, 'utf8').trim().split('\n');
+      expect(lines.length).toBeGreaterThan(8);
+      const out: string[] = [];
+      const status = runCli(['audit', file, '--quiet'], { out: (t) => out.push(t), err: (t) => out.push(t) });
+      expect(status, out.join('')).toBe(0);
+      expect(verifyTrail(readFileSync(file, 'utf8')).ok).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
