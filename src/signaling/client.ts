@@ -47,11 +47,6 @@ export interface SignalingClientEvents {
 /** `new`: join() not called; `connecting`: the socket is opening; `joining`: JOIN sent; `joined`: the server's JOIN came; `closed`: the socket ended. */
 export type SignalingClientState = 'new' | 'connecting' | 'joining' | 'joined' | 'closed';
 
-/**
- * Godot's `ERR_CANT_CONNECT` (25): the socket could not open. Not yet a member of GodotError in
- * src/godot/constants.ts; once it is, this is `GodotError.ERR_CANT_CONNECT`.
- */
-export const ERR_CANT_CONNECT = 25 as number as GodotError;
 
 /** How long close() waits for the server's closing handshake before dropping the socket. */
 const CLOSE_HANDSHAKE_MS = 3000;
@@ -147,7 +142,7 @@ export class SignalingClient {
     } catch (error) {
       log('warn', 'library', `${this.name}: cannot open a socket to ${url}`, error);
       this.state = 'closed';
-      this.settle(ERR_CANT_CONNECT);
+      this.settle(GodotError.ERR_CANT_CONNECT);
       return joined;
     }
     this.listen(this.socket);
@@ -290,7 +285,7 @@ export class SignalingClient {
     this.state = 'closed';
     this.closeInfo = { code, reason };
     this.clearJoinTimer();
-    this.settle(opened ? GodotError.ERR_CONNECTION_ERROR : ERR_CANT_CONNECT);
+    this.settle(opened ? GodotError.ERR_CONNECTION_ERROR : GodotError.ERR_CANT_CONNECT);
     if (!this.sealed) this.members?.removeAll();
     if (this.closedEmitted) return;
     this.closedEmitted = true;

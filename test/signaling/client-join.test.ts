@@ -6,7 +6,7 @@ import { GodotError, WebRTCPeerConnection, setLogger, type LogEntry } from '../.
 import { CloseReason, decodeFrame, encodeFrame, MessageType, type SignalMessage } from '../../src/signaling/frames.js';
 import { decodeClientTextFrame, encodeTextFrame, toJsonMessage, toTextMessage } from '../../src/signaling/text-frames.js';
 import { parseCandidatePayload } from '../../src/signaling/protocol.js';
-import { ERR_CANT_CONNECT, SignalingClient, offersTo } from '../../src/signaling/client.js';
+import { SignalingClient, offersTo } from '../../src/signaling/client.js';
 import { peer } from '../support/loopback.js';
 import { Chat, client, next, server, until } from './client-support.js';
 
@@ -95,7 +95,7 @@ describe('join() failures', { timeout: 60_000 }, () => {
   it('no server: ERR_CANT_CONNECT, and closed says the socket never opened (1006)', async () => {
     const c = client({ url: `ws://127.0.0.1:${await freePort()}` });
     const closed = next(c, 'closed');
-    expect(await c.join()).toBe(ERR_CANT_CONNECT);
+    expect(await c.join()).toBe(GodotError.ERR_CANT_CONNECT);
     expect(await closed).toEqual([{ code: 1006, reason: '' }]);
     expect(c.state).toBe('closed');
     expect(c.id).toBeNull();
