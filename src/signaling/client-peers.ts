@@ -122,7 +122,8 @@ export class ClientPeers {
     const pc = this.connections.get(peerId);
     if (pc === undefined) return false;
     this.connections.delete(peerId);
-    pc.close();
+    // A connection that ended by itself is already closed: closing it again would be refused (and recorded).
+    if (pc.get_connection_state() !== ConnectionState.STATE_CLOSED) pc.close();
     this.hooks.removed(peerId);
     return true;
   }
