@@ -55,8 +55,8 @@ export class Probe {
   }
 
   /** Opens a socket to `url`; rejects if it does not open within `timeoutMs`. */
-  static connect(url: string, label = 'probe', timeoutMs = 10_000): Promise<Probe> {
-    const socket = new WebSocket(url, { handshakeTimeout: timeoutMs });
+  static connect(url: string, label = 'probe', timeoutMs = 10_000, options: WebSocket.ClientOptions = {}): Promise<Probe> {
+    const socket = new WebSocket(url, { handshakeTimeout: timeoutMs, ...options });
     const probe = new Probe(socket, label);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -160,6 +160,16 @@ export class Probe {
   /** Closes with a close frame. */
   close(code = 1000, reason = ''): void {
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close(code, reason);
+  }
+
+  /** Writes raw bytes under ws (hand-made frames, garbage). */
+  writeRaw(bytes: Uint8Array): void {
+    (this.socket as unknown as { _socket: import('node:net').Socket })._socket.write(bytes);
+  }
+
+  /** Ends the TCP connection (FIN) under ws, with no close frame. */
+  endRaw(): void {
+    (this.socket as unknown as { _socket: import('node:net').Socket })._socket.end();
   }
 
   /** Drops the TCP connection without a close frame. */
