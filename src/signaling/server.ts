@@ -3,6 +3,27 @@
  * Godot 4's JSON frames and Godot 3.x's text frames, chosen per client by its first frame. Each
  * client socket is a session actor and each lobby a lobby actor (src/machines/), whose
  * transitions and refusals go into records (`session-<id>`, `lobby-<n>`) like a connection's.
+ * Relays are counted per session (`sessions()[i].relayed`), never recorded one by one.
+ *
+ * Where it differs from server.js (each rule server.js lacks closes 4000 in its style):
+ * - ids are drawn with crypto in 2..2^31−1 and unique among the open sockets (server.js: may be
+ *   0, 1 or 2^31, never checked); lobby names with crypto, unique (server.js: Math.random).
+ * - a lobby speaks its creator's protocol; a client of the other: `Lobby speaks another protocol version`.
+ * - in a client/server lobby a client gets PEER_CONNECT and PEER_DISCONNECT of the host only and
+ *   may relay only to it (`Invalid destination`), as the demo's GDScript server does.
+ * - any JOIN while in a lobby: `Already in a lobby` (server.js moves the socket, or lists it twice).
+ * - a second SEAL changes nothing (server.js broadcasts SEAL again and arms a second timer).
+ * - ID, PEER_CONNECT and PEER_DISCONNECT from a client: `Invalid command`, as server.js.
+ * - binary frames are told by ws 8's `isBinary` (server.js's string check refuses every frame on ws 8).
+ * - a frame over `maxFrameBytes` (64 KiB): `Message too large`, its sender only; past twice that,
+ *   ws's own `maxPayload`, ws closes 1009 itself (recorded as the same frame_too_large).
+ * - a socket that did not answer the previous ping is terminated (1006) and its lobby hears
+ *   PEER_DISCONNECT (server.js pings and never looks for the pong).
+ * - a reader that leaves more than `maxBufferedBytes` (16 MiB) unsent: `Too slow reading, disconnecting`.
+ * - nothing is sent to a socket that is closing; a member the server closes leaves its lobby at
+ *   once (server.js waits for the socket's close event).
+ * - `close()` closes every socket 1001 `Server shutting down`.
+ * - the decoders' own differences: frames.ts and text-frames.ts.
  *
  * @example
  * ```ts
@@ -16,42 +37,17 @@ import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { GodotError } from '../godot/constants.js';
-import type { Inspector } from '../api/machine-handle.js';
-import type { ConnectionRecord } from '../records/record.js';
 import { log } from '../log.js';
-import { SIGNALING_CLOSES, type SignalingCloseName, type SignalingProtocol, type SignalingSessionEvent } from '../machines/signaling-session.js';
-import { lobbyWireId } from '../machines/signaling-lobby.js';
+import { SIGNALING_CLOSES, type SignalingCloseName, type SignalingSessionEvent } from '../machines/signaling-session.js';
 import { handleFrame, type SignalingService } from './dispatch.js';
-import { Lobby, type LobbyEndCause } from './lobby.js';
+import { Lobby } from './lobby.js';
 import { drawPeerId } from './registry.js';
-import { Session, type RelayCounts } from './session.js';
+import { Session } from './session.js';
+import { lobbyView, sessionView, type SignalingLobbyView, type SignalingSessionView } from './server-views.js';
 import { validOptions, type ResolvedOptions, type SignalingServerOptions } from './server-options.js';
 
 export type { SignalingServerOptions } from './server-options.js';
-
-export interface SignalingSessionView {
-  name: string;
-  id: number;
-  state: string;
-  /** The lobby's wire name, while it is in one. */
-  lobby: string | null;
-  host: boolean;
-  protocol: SignalingProtocol | null;
-  relayed: RelayCounts;
-  records(): ConnectionRecord[];
-}
-
-export interface SignalingLobbyView {
-  name: string;
-  lobby: string;
-  state: string;
-  mesh: boolean;
-  protocol: SignalingProtocol;
-  /** Wire ids, the host (1) first, in the order they joined. */
-  members: number[];
-  sealed: boolean;
-  records(): ConnectionRecord[];
-}
+export type { SignalingLobbyView, SignalingSessionView } from './server-views.js';
 
 export interface SignalingServerEvents {
   session_opened: [SignalingSessionView];
@@ -231,15 +227,15 @@ export class SignalingServer extends EventEmitter<SignalingServerEvents> {
 
   private openLobby(name: string, host: Session, mesh: boolean): void {
     const options = this.options!;
-    const lobby = new Lobby(name, host, mesh, host.protocol!, { recordCapacity: options.recordCapacity, ...(options.inspect ? { inspect: options.inspect } : {}) }, (ended, cause) =>
-      this.lobbyEnded(ended, cause),
+    const lobby = new Lobby(name, host, mesh, host.protocol!, { recordCapacity: options.recordCapacity, ...(options.inspect ? { inspect: options.inspect } : {}) }, (ended) =>
+      this.lobbyEnded(ended),
     );
     this.lobbyMap.set(name, lobby);
     lobby.welcomeHost(host);
     this.notify('lobby_opened', lobbyView(lobby));
   }
 
-  private lobbyEnded(lobby: Lobby, _cause: LobbyEndCause): void {
+  private lobbyEnded(lobby: Lobby): void {
     this.lobbyMap.delete(lobby.wireName);
     this.notify('lobby_closed', lobbyView(lobby));
   }
@@ -320,32 +316,4 @@ function allClosed(sockets: WebSocket[], graceMs: number): Promise<void> {
       });
     }
   });
-}
-
-function sessionView(session: Session): SignalingSessionView {
-  const lobby = session.lobby;
-  return {
-    name: session.name,
-    id: session.id,
-    state: session.state,
-    lobby: lobby?.wireName ?? null,
-    host: session.host,
-    protocol: session.protocol,
-    relayed: { ...session.relayed },
-    records: () => session.recorder.list(),
-  };
-}
-
-function lobbyView(lobby: Lobby): SignalingLobbyView {
-  const context = lobby.context;
-  return {
-    name: lobby.name,
-    lobby: lobby.wireName,
-    state: lobby.state,
-    mesh: context.mesh,
-    protocol: context.protocol,
-    members: [...lobby.members.keys()].map((id) => lobbyWireId(context, id)),
-    sealed: context.sealed,
-    records: () => lobby.recorder.list(),
-  };
 }
