@@ -100,7 +100,7 @@ export async function startInspector(options: InspectorOptions = {}): Promise<Ru
   const flush = () => {
     flushTimer = null;
     const connections = [...changed].map((id) => model.get(id)).filter((view): view is ConnectionView => view !== undefined);
-    if (signaling.pending()) signaling.refresh();
+    if (signaling.needsRefresh()) signaling.refreshSoon(schedule);
     const service = signaling.take();
     const message: InspectorMessage = { type: 'update', connections, removed: [...removed], sessions: service.sessions, lobbies: service.lobbies, removedSignaling: service.removed };
     changed.clear();
@@ -266,6 +266,7 @@ export async function startInspector(options: InspectorOptions = {}): Promise<Ru
       stopRecords();
       stopConnections();
       if (flushTimer) clearTimeout(flushTimer);
+      signaling.stop();
       if (statsTimer) clearInterval(statsTimer);
       statsTimer = null;
       for (const socket of sockets) socket.terminate();

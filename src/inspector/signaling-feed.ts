@@ -27,11 +27,15 @@ export class SignalingFeed {
   private readonly removed = new Set<string>();
   /** Set by a record: the servers' views may have moved too. */
   private stale = true;
+  private refreshedAt = -Infinity;
+  private refreshTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly servers: () => readonly SignalingServerSource[],
     recentRecords = 50,
     keepClosed = 20,
+    /** Reading every view costs about 8 ms for 4096 sessions and 1024 lobbies: `refreshSoon` reads them at most this often. */
+    private readonly minRefreshMs = 250,
   ) {
     this.model = new SignalingModel(recentRecords, keepClosed);
   }
@@ -51,9 +55,35 @@ export class SignalingFeed {
     return this.stale || this.changed.size > 0 || this.removed.size > 0;
   }
 
+  /** Whether a record came since the last `refresh()`: the servers' views may say more now. */
+  needsRefresh(): boolean {
+    return this.stale;
+  }
+
+  /** Refreshes now if the last refresh is `minRefreshMs` old, else once it is (then calls `refreshed`, to send what moved). */
+  refreshSoon(refreshed: () => void): void {
+    const wait = this.refreshedAt + this.minRefreshMs - performance.now();
+    if (wait <= 0) {
+      this.refresh();
+      return;
+    }
+    this.refreshTimer ??= setTimeout(() => {
+      this.refreshTimer = null;
+      this.refresh();
+      refreshed();
+    }, wait);
+  }
+
+  /** Clears the timer of `refreshSoon`. */
+  stop(): void {
+    if (this.refreshTimer !== null) clearTimeout(this.refreshTimer);
+    this.refreshTimer = null;
+  }
+
   /** Reads every server's sessions and lobbies; the ones whose details moved are changed. A server that throws is logged and skipped. */
   refresh(): void {
     this.stale = false;
+    this.refreshedAt = performance.now();
     const before = new Map<string, string>();
     const all = [...this.model.sessions(), ...this.model.lobbies()];
     for (const view of all) before.set(view.name, details(view));
@@ -101,8 +131,11 @@ export class SignalingFeed {
   }
 }
 
-/** A view without its records and times: what a server's view can change. */
+/** What a server's view can change of a session or lobby, as one string to compare (a refresh reads thousands). */
 function details(view: SessionView | LobbyView): string {
-  const { records: _records, seen: _seen, last: _last, ...rest } = view;
-  return JSON.stringify(rest);
+  if ('relayed' in view) {
+    const r = view.relayed;
+    return `${view.state}|${view.lobby}|${view.host}|${view.wire}|${view.protocol}|${r.offer}|${r.answer}|${r.candidate}|${r.bytes}`;
+  }
+  return `${view.state}|${view.lobby}|${view.mesh}|${view.protocol}|${view.sealed}|${view.members.join()}|${view.sessions.join()}`;
 }

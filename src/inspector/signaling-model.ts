@@ -161,9 +161,18 @@ export class SignalingModel {
 
   /** Fills each lobby's `sessions` from the sessions' `lobby` and wire ids: a member is the session of its lobby with its wire id. */
   link(): void {
+    const byLobby = new Map<string, SessionView[]>();
+    for (const session of this.sessionViews.values()) {
+      if (session.lobby === null) continue;
+      const list = byLobby.get(session.lobby);
+      if (list === undefined) byLobby.set(session.lobby, [session]);
+      else list.push(session);
+    }
     for (const lobby of this.lobbyViews.values()) {
-      lobby.sessions = this.sessions()
-        .filter((session) => lobby.lobby !== null && session.lobby === lobby.lobby && (session.wire === null || lobby.members.includes(session.wire) || lobby.state === 'closed'))
+      const members = new Set(lobby.members);
+      const candidates = lobby.lobby === null ? [] : (byLobby.get(lobby.lobby) ?? []);
+      lobby.sessions = candidates
+        .filter((session) => session.wire === null || members.has(session.wire) || lobby.state === 'closed')
         .map((session) => session.name);
     }
   }
