@@ -177,7 +177,9 @@ export class SignalingServer extends EventEmitter<SignalingServerEvents> {
       socket.on('error', (error) => log('info', 'library', 'signaling: a refused socket failed', error));
       this.refused.add(socket);
       socket.once('close', () => this.refused.delete(socket));
-      closeQuietly(socket, this.closing !== null ? 'serverShutdown' : 'tooManyPeers');
+      // A socket that comes in while the server shuts down is not waited for: no close handshake.
+      if (this.closing !== null) socket.terminate();
+      else closeQuietly(socket, 'tooManyPeers');
       return;
     }
     const session = new Session(id, socket, {
