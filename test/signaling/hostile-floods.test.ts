@@ -17,6 +17,7 @@ import { Bystanders } from './support/bystanders.js';
 import { CrashWatch, ServiceTrail } from './support/guards.js';
 import { joinFrame, makeLobby, peerDisconnectFrame, readFrame, relayFrame, type Protocol } from './support/lobbies.js';
 import { MessageType } from '../../src/signaling/frames.js';
+import { SIGNALING_CLOSES } from '../../src/machines/signaling-session.js';
 
 const RECORD_CAPACITY = 64;
 const OPTIONS = { port: 0, noLobbyTimeoutMs: 1000, sealCloseTimeoutMs: 300, pingIntervalMs: 60_000, recordCapacity: RECORD_CAPACITY };
@@ -198,3 +199,56 @@ describe('floods against a real signaling server', () => {
     expect(growth).toBeLessThan(3 * 1024 * 1024);
   });
 });
+
+describe('a reader that stops reading while its lobby floods it', () => {
+  it('is closed 4000 Too slow reading once the server holds maxBufferedBytes for it; the others get its PEER_DISCONNECT and carry on', { timeout: 120_000 }, async () => {
+    const MAX_BUFFERED = 1024 * 1024;
+    const slow = new SignalingServer({ port: 0, maxBufferedBytes: MAX_BUFFERED, pingIntervalMs: 60_000 });
+    expect(await slow.listen()).toBe(GodotError.OK);
+    try {
+      const lobby = await makeLobby(slow.url, 4, 2, { label: 'slow' });
+      const [reader, sender] = lobby.members as [(typeof lobby.members)[0], (typeof lobby.members)[0]];
+      (reader.probe.socket as unknown as { _socket: import('node:net').Socket })._socket.pause();
+      const payload = 'x'.repeat(4000);
+      const gone = peerDisconnectFrame(4, reader.id);
+      let sent = 0;
+      // In batches, until the sender hears that the reader is gone (a relay after that would be `Invalid destination`).
+      while (!sender.probe.texts.includes(gone) && sent < 20_000) {
+        for (let i = 0; i < 50; i++) sender.probe.send(relayFrame(4, MessageType.OFFER, reader.id, `${sent++} ${payload}`));
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      await sender.probe.waitFrame((text) => text === gone);
+      await lobby.host.probe.waitFrame((text) => text === gone);
+      console.log(`slow reader: closed after ${sent} relays of 4 KB were sent to it (${((sent * 4000) / 1e6).toFixed(1)} MB; maxBufferedBytes ${MAX_BUFFERED / 1e6} MB)`);
+      expect(sent * 4000).toBeGreaterThan(MAX_BUFFERED);
+      // Relays of the sender's last batch that came after the reader left are to nobody: `Invalid destination`, as server.js rules.
+      const senderClose = await sender.probe.waitClose(500).catch(() => null);
+      expect([null, SIGNALING_CLOSES.invalidDestination]).toContainEqual(senderClose);
+      expect(sender.probe.takeNew().map((frame) => frame.text.slice(0, 80)), 'the sender').toEqual([gone]);
+      const toHost = senderClose === null ? [gone] : [gone, peerDisconnectFrame(4, sender.id)];
+      await lobby.host.probe.waitNew(toHost.length);
+      expect(lobby.host.probe.takeNew().map((frame) => frame.text.slice(0, 80)), 'the host').toEqual(toHost);
+      // The lobby carries on without it.
+      expect(lobby.host.probe.isOpen).toBe(true);
+      const last = await Probe.connect(slow.url, 'slow-late');
+      last.send(`{"type":0,"id":0,"data":"${lobby.name}"}`);
+      await last.waitFrame((text) => text.startsWith('{"type":0,'));
+      last.send(relayFrame(4, MessageType.ANSWER, 1, 'still here'));
+      await lobby.host.probe.waitFrame((text) => text.includes('still here'));
+      last.close();
+      // Reading again, the reader gets an unbroken prefix of what was sent to it, then the close.
+      (reader.probe.socket as unknown as { _socket: import('node:net').Socket })._socket.resume();
+      const close = await reader.probe.waitClose(30_000);
+      expect(close).toEqual(SIGNALING_CLOSES.tooSlow);
+      const got = reader.probe.takeNew().map((frame) => frame.text);
+      expect(got.length).toBeLessThan(sent);
+      got.forEach((text, i) => expect(text === relayFrame(4, MessageType.OFFER, sender.id, `${i} ${payload}`), `relay ${i}`).toBe(true));
+      await waitUntil(() => slow.sessions().length === (senderClose === null ? 2 : 1), 'the slow server down to the host (and the sender)', 10_000);
+      expect(crash.take()).toEqual([]);
+      expect(logs.errorLogs().map((entry) => entry.message)).toEqual([]);
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
