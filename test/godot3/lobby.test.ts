@@ -56,7 +56,9 @@ async function joinedId(godot: GodotProcess, lobby = ''): Promise<{ id: number; 
  * Godot, reading with get_packet_peer()/get_packet(), names the sender and echoes on channel 1.
  */
 async function dataCrosses(godot: GodotProcess, node: NodeMember, godotId: number): Promise<void> {
-  await godot.waitFor('peer_connected', (event) => event.args[0] === String(node.id), 60_000);
+  await godot.waitFor('peer_connected', (event) => event.args[0] === String(node.id), 60_000).catch((error: Error) => {
+    throw new Error(`${error.message}\n${node.describe(godotId)}`);
+  });
   await node.opened(godotId);
   const hello = await node.receivedText(godotId, `hello from godot ${godotId}`);
   expect(hello).toEqual({ channel: 1, text: `hello from godot ${godotId}`, binary: true });
@@ -170,6 +172,16 @@ describe('a real Godot 3 engine (the 3.x demo client, WebSocketClient + WebRTCMu
     expect(await godot.exited).toEqual({ code: 0, signal: null });
     expect(node.problems).toEqual([]);
     expectTrailVerifies(2, 1);
+  });
+
+  it('asks for a lobby that does not exist: the server closes its socket with 4000 "Lobby does not exists", as its WebSocketClient reports', async () => {
+    const godot = godots.start({ url: server.url, lobby: 'NoSuchLobby' });
+    await godot.waitFor('socket_connected');
+    const closed = await godot.waitFor('socket_closed');
+    expect(closed.rest).toBe('4000 Lobby does not exists');
+    expect(godot.events.map((event) => event.name)).not.toContain('joined');
+    expect(server.lobbies()).toEqual([]);
+    expectTrailVerifies(1, 0);
   });
 });
 

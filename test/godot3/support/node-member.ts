@@ -84,6 +84,14 @@ export class NodeMember {
     return find()!;
   }
 
+  /** What this member's connection to `peer` went through: its machines' states and its records (for a failure's message). */
+  describe(peer: number): string {
+    const pc = this.client.peers.get(peer);
+    if (!pc) return `member ${this.id} has no connection to ${peer}`;
+    const records = pc.get_records().map((record) => JSON.stringify(record));
+    return `member ${this.id} → ${peer}: ${JSON.stringify(pc.get_machine_states())}\n${records.join('\n')}`;
+  }
+
   close(): void {
     this.client.close();
   }
