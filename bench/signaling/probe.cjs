@@ -6,8 +6,14 @@
  *   { probe: 'cpu' }    → { probe: 'cpu', user, system }   (µs, process.cpuUsage())
  *   { probe: 'memory' } → { probe: 'memory', heapUsed, heapTotal, external, arrayBuffers, rss } after full GCs
  *   { probe: 'exit' }   → process.exit(0) (a clean exit writes --cpu-prof's profile; a signal would not)
+ *   { probe: 'profile-start' } / { probe: 'profile-stop', file } → a CPU profile of just that interval, written to file
  */
 'use strict';
+
+const { writeFileSync } = require('node:fs');
+const inspector = require('node:inspector');
+
+let profiler = null;
 
 function settleGc() {
   // Several passes with turns in between: weak callbacks and finalizers free more on the next pass.
@@ -28,6 +34,17 @@ if (typeof process.send === 'function') {
     if (message.probe === 'cpu') {
       const { user, system } = process.cpuUsage();
       process.send({ probe: 'cpu', user, system });
+    } else if (message.probe === 'profile-start') {
+      profiler = new inspector.Session();
+      profiler.connect();
+      profiler.post('Profiler.enable', () => profiler.post('Profiler.start', () => process.send({ probe: 'profile-start' })));
+    } else if (message.probe === 'profile-stop' && profiler) {
+      profiler.post('Profiler.stop', (error, result) => {
+        if (!error) writeFileSync(message.file, JSON.stringify(result.profile));
+        profiler.disconnect();
+        profiler = null;
+        process.send({ probe: 'profile-stop', file: error ? null : message.file });
+      });
     } else if (message.probe === 'exit') {
       process.exit(0);
     } else if (message.probe === 'memory') {

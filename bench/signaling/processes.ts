@@ -15,7 +15,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const PROBE = join(here, 'probe.cjs');
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export type ServerKind = 'ours' | 'ours+audit' | 'server.js';
+/** `ours+cork` is an experiment (writes batched per socket per turn, see our-server.ts), only when asked for. */
+export type ServerKind = 'ours' | 'ours+audit' | 'ours+cork' | 'server.js';
 
 export interface MemoryUsage {
   heapUsed: number;
@@ -126,6 +127,7 @@ export class ServerProcess {
       env.NODE_PATH = join(dirname(resolve(options.reference)), 'node_modules');
     } else {
       args = [...nodeArgs, '--import', 'tsx', join(here, 'our-server.ts'), String(port), ...(kind === 'ours+audit' ? [options.auditFile!] : [])];
+      if (kind === 'ours+cork') env.BENCH_CORK = '1';
     }
     // 4096 sockets and more: the soft limit on open files goes up to the hard one.
     const proc = spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"', 'bash', process.execPath, ...args], {
@@ -152,6 +154,18 @@ export class ServerProcess {
   async memory(): Promise<MemoryUsage> {
     this.proc.send({ probe: 'memory' });
     return nextMessage<MemoryUsage>(this.proc, (m) => m?.probe === 'memory', 30_000, `${this.kind} memory`);
+  }
+
+  /** Starts a CPU profile of the server process (its probe's inspector session). */
+  async profileStart(): Promise<void> {
+    this.proc.send({ probe: 'profile-start' });
+    await nextMessage(this.proc, (m) => m?.probe === 'profile-start', 10_000, `${this.kind} profile start`);
+  }
+
+  /** Writes the profile since profileStart to `file`. */
+  async profileStop(file: string): Promise<void> {
+    this.proc.send({ probe: 'profile-stop', file });
+    await nextMessage(this.proc, (m) => m?.probe === 'profile-stop', 30_000, `${this.kind} profile stop`);
   }
 
   get errors() {

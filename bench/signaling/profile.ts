@@ -54,8 +54,23 @@ for (const id of profile.samples) {
   }
 }
 
+/** Self time by area: the socket write syscall, ws, the server's own code, xstate, GC, the rest of Node. */
+function area(l: string): string {
+  if (l.startsWith('writev ') || l === 'writev') return 'writev (the send syscall, one per frame)';
+  if (l.startsWith('(garbage collector)')) return 'GC';
+  if (l.includes('node_modules/ws/')) return 'ws (JS)';
+  if (l.includes('node_modules/xstate/')) return 'xstate';
+  if (l.includes('src/') || l.includes('server.js')) return 'the server\'s own code (src/ or server.js)';
+  if (l.includes('node:internal/streams') || l.includes('stream_base_commons') || l.includes('node:net')) return 'node streams and net';
+  return 'other (node internals, builtins)';
+}
+const areas = new Map<string, number>();
+for (const [l, n] of selfCount) areas.set(area(l), (areas.get(area(l)) ?? 0) + n);
+
 const pct = (n: number) => `${((100 * n) / busy).toFixed(1)}%`;
 console.log(`${file}: ${profile.samples.length} samples, ${busy} busy, GC ${pct(gc)} of busy`);
+console.log('\nSelf time by area');
+for (const [l, n] of [...areas].sort((a, b) => b[1] - a[1])) console.log(`${pct(n).padStart(6)}  ${l}`);
 console.log('\nSelf time');
 for (const [l, n] of [...selfCount].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(n).padStart(6)}  ${l}`);
 console.log('\nTotal time, src/ and ws');

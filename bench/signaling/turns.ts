@@ -38,6 +38,8 @@ export interface LoadTurn {
   /** Relayed messages delivered to clients per second during the flood interval. */
   floodMessagesPerSecond: number;
   floodDelivered: number;
+  /** Messages delivered per second of the server's CPU time: its cost per relay, whatever share of the cores it got. */
+  floodMessagesPerCpuSecond: number;
   floodSeconds: number;
   /** CPU time over wall time during the flood interval (1 = one core). */
   serverCpu: number;
@@ -66,7 +68,8 @@ function percentile(sorted: number[], p: number) {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-export async function loadTurn(kind: ServerKind, generators: LoadGenerators, plan: LoadPlan, start: () => Promise<ServerProcess>): Promise<LoadTurn> {
+/** With `profileFile`, the server's CPU profile of the flood interval is written there. */
+export async function loadTurn(kind: ServerKind, generators: LoadGenerators, plan: LoadPlan, start: () => Promise<ServerProcess>, profileFile?: string): Promise<LoadTurn> {
   const server = await start();
   const problems: string[] = [];
   let result: Omit<LoadTurn, 'auditBytes'>;
@@ -77,11 +80,13 @@ export async function loadTurn(kind: ServerKind, generators: LoadGenerators, pla
 
     await generators.flood(plan.window);
     await sleep(plan.floodWarmupMs);
+    if (profileFile) await server.profileStart();
     const [m0, c0] = await Promise.all([generators.mark(), server.cpuUs()]);
     const busy0 = machineBusySeconds();
     await sleep(plan.floodMs);
     const [m1, c1] = await Promise.all([generators.mark(), server.cpuUs()]);
     const busy1 = machineBusySeconds();
+    if (profileFile) await server.profileStop(profileFile);
     const settled = await generators.idle();
     problems.push(...settled.problems);
     const seconds = (m1.t - m0.t) / 1000;
@@ -98,6 +103,7 @@ export async function loadTurn(kind: ServerKind, generators: LoadGenerators, pla
       setupMs: round(setup.ms, 0),
       floodMessagesPerSecond: Math.round((m1.received - m0.received) / seconds),
       floodDelivered: m1.received - m0.received,
+      floodMessagesPerCpuSecond: Math.round((m1.received - m0.received) / ((c1 - c0) / 1e6)),
       floodSeconds: round(seconds, 2),
       serverCpu: round((c1 - c0) / 1e6 / seconds, 2),
       generatorCpu: round((m1.cpuUs - m0.cpuUs) / 1e6 / seconds, 2),
