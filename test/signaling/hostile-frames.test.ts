@@ -13,17 +13,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignalingServer } from '../../src/signaling/server.js';
 import { GodotError } from '../../src/godot/constants.js';
 import { verifyTrail } from '../../src/audit/verify.js';
-import { Probe, terminateProbes, waitUntil } from './support/probe.js';
+import { Probe, probeCount, terminateProbes, terminateProbesSince, waitUntil } from './support/probe.js';
 import { Bystanders } from './support/bystanders.js';
-import { closeOf, describeEnd, framesMatch, hostileOutcome } from './support/hostile-model.js';
-import { DATA_MARKER, LOBBY_MARKER, SECRET_PWD, hostileSequence, printable, showFrames } from './support/hostile-arbitraries.js';
+import { closeOf, describeEnd, framesMatch, hostileOutcome, memberOutcome } from './support/hostile-model.js';
+import { DATA_MARKER, LOBBY_MARKER, SECRET_PWD, fillIds, hostileSequence, memberScenario, printable, showFrames, type MemberScenario } from './support/hostile-arbitraries.js';
 import { CrashWatch, ServiceTrail, checkAsync, networkRuns } from './support/guards.js';
-import { relayFrame } from './support/lobbies.js';
+import { joinWith, makeLobby, peerConnectFrame, peerDisconnectFrame, relayFrame } from './support/lobbies.js';
+import { SIGNALING_CLOSES } from '../../src/machines/signaling-session.js';
 import type { OutgoingFrame } from './support/probe.js';
 
 const LIMIT = 4096;
 const OPTIONS = { port: 0, maxFrameBytes: LIMIT, noLobbyTimeoutMs: 500, sealCloseTimeoutMs: 300, pingIntervalMs: 60_000 };
 const RUNS_FRAMES = networkRuns(100);
+const RUNS_MEMBER = networkRuns(60);
 
 const crash = new CrashWatch();
 const trail = new ServiceTrail();
@@ -49,6 +51,19 @@ afterAll(async () => {
 /** Back to the bystanders alone: their sessions and their two lobbies. */
 async function settled(context: string): Promise<void> {
   await waitUntil(() => server.sessions().length === bystanders.socketCount && server.lobbies().length === 2, `the server back to its bystanders after ${context}: ${server.sessions().length} sessions, ${server.lobbies().length} lobbies`, 10_000);
+}
+
+/** Runs one property run; whatever happens, the sockets it opened are gone after it (so a failure does not spoil the shrinking). */
+function isolated<T>(run: (value: T) => Promise<void>): (value: T) => Promise<void> {
+  return async (value) => {
+    const mark = probeCount();
+    try {
+      await run(value);
+    } finally {
+      await terminateProbesSince(mark);
+      await waitUntil(() => server.sessions().length === bystanders.socketCount, 'the server lets go of the run', 10_000).catch(() => undefined);
+    }
+  };
 }
 
 /** One hostile socket's run, judged against the model. */
@@ -83,10 +98,60 @@ async function hostileRun(frames: OutgoingFrame[]): Promise<void> {
   expect(trail.errorLogs().map((entry) => entry.message), shown).toEqual([]);
 }
 
+/** A hostile member of a fresh lobby (a host and a well-behaved peer), judged against the model. */
+async function memberRun(scenario: MemberScenario): Promise<void> {
+  const run = ++runs;
+  const { protocol, mesh } = scenario;
+  const lobby = await makeLobby(server.url, protocol, 1, { mesh, label: `victim-${run}` });
+  const host = lobby.host.probe;
+  const peer = lobby.members[0]!;
+  const hostile = await Probe.connect(server.url, `member-${run}`);
+  const self = (await joinWith(hostile, protocol, lobby.name, mesh)).member.id;
+  const seers = mesh ? [host, peer.probe] : [host];
+  for (const seer of seers) {
+    await seer.waitNew(1);
+    expect(seer.takeNew().map((frame) => frame.text)).toEqual([peerConnectFrame(protocol, self)]);
+  }
+  const frames = scenario.frames.map((frame) => fillIds(frame, { peer: peer.id, self }));
+  const shown = `${protocol}.x ${mesh ? 'mesh' : 'client/server'} member ${self} (peer ${peer.id}): ${showFrames(frames)}`;
+  const expected = memberOutcome(frames, { protocol, mesh, selfId: self, peerId: peer.id }, { maxFrameBytes: LIMIT, wsMaxPayload: 2 * LIMIT });
+  for (const frame of frames) hostile.send(frame);
+  const toHost = [...expected.toHost];
+  if (expected.end.open) {
+    hostile.send(relayFrame(protocol, 4, 1, `sentinel ${run}`));
+    toHost.push(relayFrame(protocol, 4, self, `sentinel ${run}`));
+    await host.waitFor(() => host.texts.includes(toHost.at(-1)!) || hostile.closeInfo !== null, 'the sentinel', 10_000);
+    expect(hostile.closeInfo, `${shown}: expected ${describeEnd(expected.end)}`).toBeNull();
+    hostile.close();
+    await hostile.waitClose();
+  } else {
+    expect(await hostile.waitClose(), `${shown}: expected ${describeEnd(expected.end)}`).toEqual(closeOf(expected.end.close));
+  }
+  expect(hostile.takeNew().map((frame) => frame.text), `${shown}: back to the member`).toEqual(expected.toSelf);
+  const left = peerDisconnectFrame(protocol, self);
+  const toPeer = mesh ? [...expected.toPeer, left] : expected.toPeer;
+  await host.waitNew(toHost.length + 1);
+  expect(host.takeNew().map((frame) => frame.text), `${shown}: to the host`).toEqual([...toHost, left]);
+  if (toPeer.length > 0) await peer.probe.waitNew(toPeer.length);
+  expect(peer.probe.takeNew().map((frame) => frame.text), `${shown}: to the peer`).toEqual(toPeer);
+  host.close();
+  expect(await peer.probe.waitClose(), shown).toEqual(SIGNALING_CLOSES.hostLeft);
+  await settled(shown);
+  await bystanders.check();
+  expect(crash.take(), shown).toEqual([]);
+  expect(trail.errorLogs().map((entry) => entry.message), shown).toEqual([]);
+}
+
 describe('hostile frames against a real signaling server', () => {
   it('every sequence from a fresh socket gets exactly the rules’ answer; the bystanders never notice', { timeout: 180_000 }, async () => {
-    await checkAsync('hostile frames', fc.asyncProperty(hostileSequence(LIMIT).map(printable), hostileRun), RUNS_FRAMES);
+    await checkAsync('hostile frames', fc.asyncProperty(hostileSequence(LIMIT).map(printable), isolated(hostileRun)), RUNS_FRAMES);
     expect(runs).toBeGreaterThanOrEqual(RUNS_FRAMES);
+  });
+
+  it('a hostile member of a lobby gets exactly the rules’ answer; its host and peer get exactly their relays and its PEER_DISCONNECT', { timeout: 180_000 }, async () => {
+    const before = runs;
+    await checkAsync('hostile member', fc.asyncProperty(memberScenario(LIMIT), isolated(memberRun)), RUNS_MEMBER);
+    expect(runs - before).toBeGreaterThanOrEqual(RUNS_MEMBER);
   });
 
   it('the records of all those runs replay, and none carries a frame’s data, an ice-pwd or a JOIN’s lobby name', () => {

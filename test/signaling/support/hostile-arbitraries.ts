@@ -164,3 +164,47 @@ export function showFrames(frames: readonly OutgoingFrame[]): string {
 export function printable(frames: OutgoingFrame[]): OutgoingFrame[] {
   return Object.defineProperty(frames, fc.toStringMethod, { value: () => `[${showFrames(frames)}]`, enumerable: false });
 }
+
+/** Stand for the peer's and the member's own ids, filled in once the server drew them. */
+export const PEER = '{{P}}';
+export const SELF = '{{X}}';
+
+export function fillIds(frame: OutgoingFrame, ids: { peer: number; self: number }): OutgoingFrame {
+  if (!('text' in frame)) return frame;
+  return { text: frame.text.replaceAll(PEER, String(ids.peer)).replaceAll(SELF, String(ids.self)) };
+}
+
+/** Frames a member may send, and nearly: relays to the host, the peer, itself and strangers, a seal, a JOIN. */
+const memberFrame = (protocol: 3 | 4): fc.Arbitrary<string> => {
+  const dest = fc.constantFrom('1', PEER, SELF, PEER, SELF, '1', '7', '0', `${PEER}.5`, `${SELF}.25`);
+  const data = fc.oneof(fc.constantFrom(SDP_WITH_SECRET, `\n0\n0\ncandidate:${DATA_MARKER}`, ''), anyString(20));
+  if (protocol === 3) {
+    return fc.oneof(
+      { weight: 5, arbitrary: fc.tuple(fc.constantFrom('O', 'A', 'C'), dest, data).map(([letter, to, payload]) => `${letter}: ${to}\n${payload}`) },
+      { weight: 1, arbitrary: fc.constantFrom('S: \n', 'J: \n', `J: ${LOBBY_MARKER}\n`, `X: ${PEER}\nx`, `X: 1\nx`, `X: 99\nx`) },
+    );
+  }
+  return fc.oneof(
+    { weight: 5, arbitrary: fc.tuple(fc.constantFrom('4', '5', '6', '4.5'), dest, data).map(([type, to, payload]) => `{"type":${type},"id":${to},"data":${JSON.stringify(payload)}}`) },
+    { weight: 1, arbitrary: fc.constantFrom('{"type":7,"id":0,"data":""}', '{"type":0,"id":0,"data":""}', `{"type":0,"id":0,"data":"${LOBBY_MARKER}"}`, `{"type":2,"id":${PEER}}`, `{"type":3,"id":${SELF}}`) },
+  );
+};
+
+export interface MemberScenario {
+  protocol: 3 | 4;
+  mesh: boolean;
+  frames: OutgoingFrame[];
+}
+
+/** A lobby (4.x mesh or client/server, or 3.x) with a hostile member, and what it sends. */
+export function memberScenario(limit: number): fc.Arbitrary<MemberScenario> {
+  return fc
+    .tuple(fc.constantFrom<3 | 4>(3, 4), fc.boolean())
+    .chain(([protocol, mesh]) =>
+      fc.record({
+        protocol: fc.constant(protocol),
+        mesh: fc.constant(protocol === 3 || mesh),
+        frames: fc.array(fc.oneof({ weight: 4, arbitrary: memberFrame(protocol).map(text) }, { weight: 1, arbitrary: hostileFrame(limit) }), { minLength: 1, maxLength: 6 }).map(printable),
+      }),
+    );
+}

@@ -173,3 +173,69 @@ export function describeEnd(end: HostileEnd): string {
   const { code, reason } = closeOf(end.close);
   return `closed ${code} '${reason}' (${end.close}) ${end.at < 0 ? 'by a timer' : `at frame ${end.at}`}`;
 }
+
+/** A hostile member's lobby: the host (1 on the wire), one well-behaved peer, and the member itself. */
+export interface MemberLobby {
+  protocol: 3 | 4;
+  mesh: boolean;
+  selfId: number;
+  peerId: number;
+}
+
+export interface MemberOutcome {
+  toSelf: string[];
+  toHost: string[];
+  toPeer: string[];
+  end: HostileEnd;
+}
+
+/**
+ * What the server must do with frames from a member (not the host) of a lobby: a relay goes to
+ * the host (1) always, to the peer or back to the member itself only in a mesh
+ * (`relayTarget`); a SEAL is `Only host can seal the lobby`; a JOIN `Already in a lobby`.
+ */
+export function memberOutcome(frames: readonly OutgoingFrame[], lobby: MemberLobby, options: ModelOptions): MemberOutcome {
+  const decode = { maxBytes: options.maxFrameBytes };
+  const outcome: MemberOutcome = { toSelf: [], toHost: [], toPeer: [], end: { open: true, protocol: lobby.protocol } };
+  const reachable = (dest: number) => dest === 1 || (lobby.mesh && (dest === lobby.peerId || dest === lobby.selfId));
+  const relay = (dest: number, encoded: string): HostileCloseName | null => {
+    if (!reachable(dest)) return 'invalidDestination';
+    (dest === 1 ? outcome.toHost : dest === lobby.peerId ? outcome.toPeer : outcome.toSelf).push(encoded);
+    return null;
+  };
+  for (const [at, frame] of frames.entries()) {
+    const raw = payloadOf(frame);
+    let close: HostileCloseName | null;
+    if (Buffer.byteLength(raw) > (options.wsMaxPayload ?? Infinity)) close = 'wsMessageTooBig';
+    else if (lobby.protocol === 4) {
+      const decoded = decodeFrame(raw, decode);
+      if (!decoded.ok) close = memberRefusal(decoded, reachable);
+      else {
+        const { type, id, data } = decoded.message;
+        if (type === MessageType.JOIN) close = 'alreadyInLobby';
+        else if (type === MessageType.SEAL) close = 'onlyHostSeals';
+        else if (type === MessageType.OFFER || type === MessageType.ANSWER || type === MessageType.CANDIDATE) close = relay(id, encodeFrame({ type, id: lobby.selfId, data }));
+        else close = 'invalidCommand';
+      }
+    } else {
+      const decoded = decodeClientTextFrame(raw, decode);
+      if (!decoded.ok) close = memberRefusal(decoded, reachable);
+      else {
+        const message = decoded.message;
+        if (message.command === 'J') close = 'alreadyInLobby';
+        else if (message.command === 'S') close = 'onlyHostSeals';
+        else close = relay(message.id, encodeTextFrame({ command: message.command, id: lobby.selfId, payload: message.payload }));
+      }
+    }
+    if (close !== null) {
+      outcome.end = { open: false, close, at };
+      return outcome;
+    }
+  }
+  return outcome;
+}
+
+function memberRefusal(refused: FrameRefusal, reachable: (dest: number) => boolean): HostileCloseName {
+  if (refused.checkedAfter === 'destination' && !reachable(refused.dest ?? 0)) return 'invalidDestination';
+  return closeNamed(refused.reason);
+}

@@ -20,6 +20,12 @@ export interface ReceivedFrame {
 export type OutgoingFrame = { text: string } | { binary: Uint8Array };
 
 const open = new Set<Probe>();
+let made = 0;
+
+/** How many probes were made so far: with `terminateProbesSince`, a run ends what it started, even when it failed. */
+export function probeCount(): number {
+  return made;
+}
 
 export class Probe {
   readonly frames: ReceivedFrame[] = [];
@@ -29,6 +35,7 @@ export class Probe {
   readonly closed: Promise<CloseInfo>;
   private cursor = 0;
   private readonly watchers = new Set<() => void>();
+  readonly serial = ++made;
 
   private constructor(
     readonly socket: WebSocket,
@@ -190,6 +197,13 @@ export class Probe {
 /** Terminates every probe still open (for afterEach/afterAll), and waits for their closes. */
 export async function terminateProbes(timeoutMs = 5_000): Promise<void> {
   const probes = [...open];
+  for (const probe of probes) probe.terminate();
+  await Promise.race([Promise.all(probes.map((probe) => probe.closed)), new Promise((resolve) => setTimeout(resolve, timeoutMs))]);
+}
+
+/** Terminates the probes made after `count` (see probeCount), and waits for their closes. */
+export async function terminateProbesSince(count: number, timeoutMs = 5_000): Promise<void> {
+  const probes = [...open].filter((probe) => probe.serial > count);
   for (const probe of probes) probe.terminate();
   await Promise.race([Promise.all(probes.map((probe) => probe.closed)), new Promise((resolve) => setTimeout(resolve, timeoutMs))]);
 }
