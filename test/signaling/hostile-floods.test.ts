@@ -8,11 +8,11 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SignalingServer } from '../../src/signaling/server.js';
 import { GodotError } from '../../src/godot/constants.js';
 import { observeRecords } from '../../src/records/recorder.js';
-import { Probe, terminateProbes, waitUntil } from './support/probe.js';
+import { Probe, probeCount, terminateProbes, terminateProbesSince, waitUntil } from './support/probe.js';
 import { Bystanders } from './support/bystanders.js';
 import { CrashWatch, ServiceTrail } from './support/guards.js';
 import { joinFrame, makeLobby, peerDisconnectFrame, readFrame, relayFrame, type Protocol } from './support/lobbies.js';
@@ -45,6 +45,15 @@ beforeAll(async () => {
   bystanders = await Bystanders.join(server.url);
 }, 60_000);
 
+// A test that failed leaves no socket of its own behind to fail the next one.
+let mark = 0;
+beforeEach(() => {
+  mark = probeCount();
+});
+afterEach(async () => {
+  await terminateProbesSince(mark);
+});
+
 afterAll(async () => {
   await terminateProbes();
   await server?.close();
@@ -54,7 +63,7 @@ afterAll(async () => {
 }, 60_000);
 
 async function settled(what: string): Promise<void> {
-  await waitUntil(() => server.sessions().length === bystanders.socketCount && server.lobbies().length === 2, `${what}: the server back to its bystanders (${server.sessions().length} sessions, ${server.lobbies().length} lobbies)`, 20_000);
+  await waitUntil(() => server.sessions().length === bystanders.socketCount && server.lobbies().length === 2, () => `${what}: the server back to its bystanders (${server.sessions().length} sessions, ${server.lobbies().length} lobbies)`, 20_000);
   await bystanders.check();
   expect(crash.take(), what).toEqual([]);
   expect(logs.errorLogs().map((entry) => entry.message), what).toEqual([]);
@@ -78,7 +87,7 @@ async function relayFlood(protocol: Protocol, count: number): Promise<{ ms: numb
   expect(lobby.host.probe.takeNew().map((frame) => frame.text)).toEqual(expected);
   const view = server.sessions().find((session) => session.lobby === lobby.name && !session.host)!;
   const bytes = frames.reduce((sum, frame) => sum + Buffer.byteLength(frame), 0);
-  expect(view.relayed).toEqual({ offer: 0, answer: 0, candidate: count, bytes });
+  expect(view.relayed).toMatchObject({ offer: 0, answer: 0, candidate: count, bytes });
   expect(sender.probe.takeNew(), 'the sender gets nothing back').toEqual([]);
   sender.probe.close();
   await lobby.host.probe.waitNew(1);

@@ -50,7 +50,7 @@ afterAll(async () => {
 
 /** Back to the bystanders alone: their sessions and their two lobbies. */
 async function settled(context: string): Promise<void> {
-  await waitUntil(() => server.sessions().length === bystanders.socketCount && server.lobbies().length === 2, `the server back to its bystanders after ${context}: ${server.sessions().length} sessions, ${server.lobbies().length} lobbies`, 10_000);
+  await waitUntil(() => server.sessions().length === bystanders.socketCount && server.lobbies().length === 2, () => `the server back to its bystanders after ${context}: ${server.sessions().length} sessions, ${server.lobbies().length} lobbies`, 10_000);
 }
 
 /** Runs one property run; whatever happens, the sockets it opened are gone after it (so a failure does not spoil the shrinking). */

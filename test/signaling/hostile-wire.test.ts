@@ -8,13 +8,13 @@
  * others (PEER_DISCONNECT, or 4000 `Room host has disconnected`); the bystanders notice nothing;
  * nothing throws or logs an error; and the records replay.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SignalingServer } from '../../src/signaling/server.js';
 import { GodotError } from '../../src/godot/constants.js';
 import { verifyTrail } from '../../src/audit/verify.js';
 import { SIGNALING_CLOSES } from '../../src/machines/signaling-session.js';
 import { MessageType } from '../../src/signaling/frames.js';
-import { Probe, terminateProbes, waitUntil } from './support/probe.js';
+import { Probe, probeCount, terminateProbes, terminateProbesSince, waitUntil } from './support/probe.js';
 import { Bystanders } from './support/bystanders.js';
 import { CrashWatch, ServiceTrail } from './support/guards.js';
 import { makeLobby, peerDisconnectFrame, relayFrame } from './support/lobbies.js';
@@ -74,6 +74,15 @@ beforeAll(async () => {
   bystanders = await Bystanders.join(server.url);
 }, 60_000);
 
+// A test that failed leaves no socket of its own behind to fail the next one.
+let mark = 0;
+beforeEach(() => {
+  mark = probeCount();
+});
+afterEach(async () => {
+  await terminateProbesSince(mark);
+});
+
 afterAll(async () => {
   await terminateProbes();
   await server?.close();
@@ -82,7 +91,7 @@ afterAll(async () => {
 }, 60_000);
 
 async function settled(what: string): Promise<void> {
-  await waitUntil(() => server.sessions().length === bystanders.socketCount && server.lobbies().length === 2, `${what}: the server back to its bystanders`, 10_000);
+  await waitUntil(() => server.sessions().length === bystanders.socketCount && server.lobbies().length === 2, () => `${what}: the server back to its bystanders`, 10_000);
   await bystanders.check();
   expect(crash.take(), what).toEqual([]);
   expect(trail.errorLogs().map((entry) => entry.message), what).toEqual([]);

@@ -208,11 +208,11 @@ export async function terminateProbesSince(count: number, timeoutMs = 5_000): Pr
   await Promise.race([Promise.all(probes.map((probe) => probe.closed)), new Promise((resolve) => setTimeout(resolve, timeoutMs))]);
 }
 
-/** Waits until `done()` holds, checking every few ms; rejects with `what` after `timeoutMs`. */
-export async function waitUntil(done: () => boolean, what: string, timeoutMs = 10_000, intervalMs = 5): Promise<void> {
+/** Waits until `done()` holds, checking every few ms; rejects with `what` (a function: read when it gives up) after `timeoutMs`. */
+export async function waitUntil(done: () => boolean, what: string | (() => string), timeoutMs = 10_000, intervalMs = 5): Promise<void> {
   const started = Date.now();
   while (!done()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`not reached within ${timeoutMs} ms: ${what}`);
+    if (Date.now() - started > timeoutMs) throw new Error(`not reached within ${timeoutMs} ms: ${typeof what === 'string' ? what : what()}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
