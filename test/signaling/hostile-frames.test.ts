@@ -15,7 +15,7 @@ import { GodotError } from '../../src/godot/constants.js';
 import { verifyTrail } from '../../src/audit/verify.js';
 import { Probe, probeCount, terminateProbes, terminateProbesSince, waitUntil } from './support/probe.js';
 import { Bystanders } from './support/bystanders.js';
-import { closeOf, describeEnd, framesMatch, hostileOutcome, memberOutcome } from './support/hostile-model.js';
+import { closeOf, describeEnd, framesMatch, hostileOutcome, memberOutcome, type HostileEnd } from './support/hostile-model.js';
 import { DATA_MARKER, LOBBY_MARKER, SECRET_PWD, fillIds, hostileSequence, memberScenario, printable, showFrames, type MemberScenario } from './support/hostile-arbitraries.js';
 import { CrashWatch, ServiceTrail, checkAsync, networkRuns } from './support/guards.js';
 import { joinWith, makeLobby, peerConnectFrame, peerDisconnectFrame, relayFrame } from './support/lobbies.js';
@@ -32,6 +32,8 @@ const trail = new ServiceTrail();
 let server: SignalingServer;
 let bystanders: Bystanders;
 let runs = 0;
+/** The trail name of the session the server opened last. */
+let lastOpened = '';
 
 beforeAll(async () => {
   crash.install();
@@ -39,6 +41,7 @@ beforeAll(async () => {
   server = new SignalingServer(OPTIONS);
   expect(await server.listen()).toBe(GodotError.OK);
   bystanders = await Bystanders.join(server.url);
+  server.on('session_opened', (view) => void (lastOpened = view.name));
 }, 60_000);
 
 afterAll(async () => {
@@ -66,12 +69,35 @@ function isolated<T>(run: (value: T) => Promise<void>): (value: T) => Promise<vo
   };
 }
 
+/** The event a session's last record must name for the way it ended. */
+function endEvent(end: HostileEnd): string {
+  if (end.open) return 'socket_closed(1000)';
+  switch (end.close) {
+    case 'wsMessageTooBig':
+    case 'frameTooLarge':
+      return 'frame_too_large';
+    case 'noLobby':
+      return 'no_lobby_timeout';
+    case 'sealComplete':
+      return 'seal_complete';
+    default:
+      return `bad_frame(${end.close})`;
+  }
+}
+
+/** The session's trail ends with the event that closed it. */
+function expectRecordedEnd(session: string, end: HostileEnd, shown: string): void {
+  const last = trail.records.filter((record) => record.connection === session && record.kind === 'transition').at(-1);
+  expect(last && last.kind === 'transition' ? `${last.event} → ${last.to}` : 'no transition', `${shown}: ${session}'s last record`).toBe(`${endEvent(end)} → closed`);
+}
+
 /** One hostile socket's run, judged against the model. */
 async function hostileRun(frames: OutgoingFrame[]): Promise<void> {
   const run = ++runs;
   const shown = showFrames(frames);
   const expected = hostileOutcome(frames, { maxFrameBytes: LIMIT, wsMaxPayload: 2 * LIMIT });
   const probe = await Probe.connect(server.url, `hostile-${run}`);
+  const session = lastOpened;
   for (const frame of frames) probe.send(frame);
   const end = expected.end;
   if (end.open) {
@@ -93,6 +119,7 @@ async function hostileRun(frames: OutgoingFrame[]): Promise<void> {
   }
   expect(probe.frames.filter((frame) => frame.binary), `${shown}: binary frames from the server`).toEqual([]);
   await settled(shown);
+  expectRecordedEnd(session, end, shown);
   await bystanders.check();
   expect(crash.take(), shown).toEqual([]);
   expect(trail.errorLogs().map((entry) => entry.message), shown).toEqual([]);
@@ -106,6 +133,7 @@ async function memberRun(scenario: MemberScenario): Promise<void> {
   const host = lobby.host.probe;
   const peer = lobby.members[0]!;
   const hostile = await Probe.connect(server.url, `member-${run}`);
+  const session = lastOpened;
   const self = (await joinWith(hostile, protocol, lobby.name, mesh)).member.id;
   const seers = mesh ? [host, peer.probe] : [host];
   for (const seer of seers) {
@@ -137,6 +165,7 @@ async function memberRun(scenario: MemberScenario): Promise<void> {
   host.close();
   expect(await peer.probe.waitClose(), shown).toEqual(SIGNALING_CLOSES.hostLeft);
   await settled(shown);
+  expectRecordedEnd(session, expected.end, shown);
   await bystanders.check();
   expect(crash.take(), shown).toEqual([]);
   expect(trail.errorLogs().map((entry) => entry.message), shown).toEqual([]);
