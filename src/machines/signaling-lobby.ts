@@ -39,6 +39,8 @@ export interface SignalingLobbyContext {
   host: number;
   /** Everyone in the lobby, the host first, in the order they joined. */
   members: number[];
+  /** The last members who left (at most `DEPARTED_MEMORY`), oldest first: relays to them are dropped. */
+  departed: number[];
   sealed: boolean;
   closed: LobbyEnd | null;
 }
@@ -57,7 +59,20 @@ const hostLeaves = (from: OpenState) => [
   { guard: 'member_leaves' as const, actions: 'removeMember' as const },
 ];
 
-const relays = { relay: { guard: 'destination_reachable' as const, actions: 'accept' as const } };
+/**
+ * A relay to a member that has just left is dropped, not refused: its sender cannot know yet (its
+ * PEER_DISCONNECT is in flight), and server.js's `Invalid destination` would close a well-behaved
+ * member of a mesh for a candidate that crossed a departure.
+ */
+const relays = {
+  relay: [
+    { guard: 'destination_reachable' as const, actions: 'accept' as const },
+    { guard: 'destination_departed' as const, actions: 'accept' as const },
+  ],
+};
+
+/** How many departed members a lobby remembers, for `destination_departed`. */
+export const DEPARTED_MEMORY = 64;
 
 export const signalingLobbyMachine = setup({
   types: {
@@ -72,13 +87,16 @@ export const signalingLobbyMachine = setup({
     peer_id_unused: ({ context, event }) => event.type === 'join' && !context.members.includes(event.id),
     from_host: ({ context, event }) => event.type === 'seal' && event.id === context.host,
     destination_reachable: ({ context, event }) => event.type === 'relay' && relayTarget(context, event.from, event.to) !== null,
+    destination_departed: ({ context, event }) => event.type === 'relay' && relayDeparted(context, event.from, event.to),
     host_leaves: ({ context, event }) => event.type === 'leave' && event.id === context.host,
     member_leaves: ({ context, event }) => event.type === 'leave' && context.members.includes(event.id),
   },
   actions: {
     accept: () => {},
     addMember: assign(({ context, event }) => (event.type === 'join' ? { members: [...context.members, event.id] } : {})),
-    removeMember: assign(({ context, event }) => (event.type === 'leave' ? { members: context.members.filter((id) => id !== event.id) } : {})),
+    removeMember: assign(({ context, event }) =>
+      event.type === 'leave' ? { members: context.members.filter((id) => id !== event.id), departed: [...context.departed, event.id].slice(-DEPARTED_MEMORY) } : {},
+    ),
     markSealed: assign({ sealed: true }),
     ended: assign((_, params: LobbyEnd) => ({ closed: { by: params.by, from: params.from } })),
   },
@@ -92,6 +110,7 @@ export const signalingLobbyMachine = setup({
     protocol: input.protocol,
     host: input.host,
     members: [input.host],
+    departed: [],
     sealed: false,
     closed: null,
   }),
@@ -127,6 +146,7 @@ export const signalingLobbyGuardCloses = {
   peer_id_unused: 'duplicatePeerId',
   from_host: 'onlyHostSeals',
   destination_reachable: 'invalidDestination',
+  destination_departed: 'invalidDestination',
   host_leaves: 'lobbyNotFound',
   member_leaves: 'lobbyNotFound',
 } as const satisfies Record<string, SignalingCloseName>;
@@ -142,6 +162,11 @@ export function relayTarget(context: SignalingLobbyContext, from: number, to: nu
   if (!context.members.includes(from) || !context.members.includes(target)) return null;
   if (!context.mesh && from !== context.host && target !== context.host) return null;
   return target;
+}
+
+/** Whether a relay from `from` to `to` is addressed to a member who has left (and `from` is still in). */
+export function relayDeparted(context: SignalingLobbyContext, from: number, to: number): boolean {
+  return context.members.includes(from) && to !== 1 && context.departed.includes(to);
 }
 
 /**

@@ -21,7 +21,7 @@ import {
   type SignalingCloseName,
   type SignalingSessionEvent,
 } from '../machines/signaling-session.js';
-import { relayTarget, signalingLobbyGuardCloses, signalingLobbyMachine, type SignalingLobbyEvent } from '../machines/signaling-lobby.js';
+import { relayDeparted, relayTarget, signalingLobbyGuardCloses, signalingLobbyMachine, type SignalingLobbyEvent } from '../machines/signaling-lobby.js';
 import { drawLobbyName } from './registry.js';
 import type { Session } from './session.js';
 import type { Lobby } from './lobby.js';
@@ -149,7 +149,8 @@ function seal(service: SignalingService, session: Session): void {
 /**
  * The hot path: no event to either machine and no record. A session is in a lobby exactly when
  * its machine is in inLobby or sealed, where the session machine takes every relay; the lobby's
- * rule is `relayTarget`, the function its `destination_reachable` guard calls.
+ * rule is `relayTarget`, the function its `destination_reachable` guard calls, and a relay to a
+ * member who has just left is dropped and counted (`relayDeparted`, its `destination_departed`).
  */
 function relay(service: SignalingService, session: Session, type: RelayType, to: number, data: string, bytes: number): void {
   const lobby = session.lobby;
@@ -161,6 +162,7 @@ function relay(service: SignalingService, session: Session, type: RelayType, to:
   const target = relayTarget(context, session.id, to);
   const destination = target === null ? undefined : lobby.members.get(target);
   if (destination === undefined) {
+    if (target === null && relayDeparted(context, session.id, to)) return session.countDropped(bytes);
     if (!refuseIfLobbySays(service, session, lobby, RELAY_NAMES[type], { type: 'relay', from: session.id, to })) {
       refuseByLobby(service, session, lobby, RELAY_NAMES[type], 'destination_reachable', 'invalidDestination');
     }

@@ -21,12 +21,48 @@ import type { Lobby } from './lobby.js';
 import { wireOf, type RelayType, type ServerWire } from './wire.js';
 import { MessageType } from './frames.js';
 
+/**
+ * ws writes every frame with a writev of its own, and that syscall is most of a relay's cost
+ * (60–70 % of the server's CPU in bench/signaling.ts). Corking a socket from its first frame of
+ * an event-loop turn until the turn's I/O is done sends all of them in one writev: 2.7 times the
+ * relays per CPU-second. ws has no public cork: `_socket` is the net.Socket under it (ws 7 and 8;
+ * test/signaling/server-cork.test.ts pins it), and ws's own cork/uncork around each frame nests
+ * inside ours.
+ */
+const corked = new Set<{ uncork(): void }>();
+let uncorking = false;
+
+function corkForThisTurn(socket: WebSocket): void {
+  const tcp = (socket as unknown as { _socket?: { cork(): void; uncork(): void; destroyed?: boolean } })._socket;
+  if (tcp === undefined || typeof tcp.cork !== 'function' || corked.has(tcp)) return;
+  tcp.cork();
+  corked.add(tcp);
+  if (!uncorking) {
+    uncorking = true;
+    setImmediate(uncorkAll);
+  }
+}
+
+function uncorkAll(): void {
+  uncorking = false;
+  for (const tcp of corked) {
+    try {
+      tcp.uncork();
+    } catch (error) {
+      log('warn', 'library', 'signaling: uncorking a socket failed', error);
+    }
+  }
+  corked.clear();
+}
+
 /** Relayed frames, counted, never recorded one by one. `bytes`: the frames' sizes as received, in UTF-8 bytes. */
 export interface RelayCounts {
   offer: number;
   answer: number;
   candidate: number;
   bytes: number;
+  /** Relays to a member who had just left: dropped, not sent, and the sender not closed. */
+  dropped: number;
 }
 
 /** The Godot error a refusal record gives for each close: a rule of who may do what, a bad argument, or bad data. */
@@ -73,7 +109,7 @@ export class Session {
   wire: ServerWire | null = null;
   /** The lobby it is in, set by the lobby; null before it joined and once the lobby ended. */
   lobby: Lobby | null = null;
-  readonly relayed: RelayCounts = { offer: 0, answer: 0, candidate: 0, bytes: 0 };
+  readonly relayed: RelayCounts = { offer: 0, answer: 0, candidate: 0, bytes: 0, dropped: 0 };
   /** Whether it answered the last ping (the server's ping round sets it false, a pong true). */
   alive = true;
   private noLobbyTimer: NodeJS.Timeout | null = null;
@@ -139,6 +175,7 @@ export class Session {
       return;
     }
     try {
+      corkForThisTurn(this.socket);
       this.socket.send(frame);
     } catch (error) {
       log('warn', 'library', `signaling: a send to ${this.name} failed`, error);
@@ -153,6 +190,11 @@ export class Session {
     if (type === MessageType.OFFER) this.relayed.offer++;
     else if (type === MessageType.ANSWER) this.relayed.answer++;
     else this.relayed.candidate++;
+    this.relayed.bytes += bytes;
+  }
+
+  countDropped(bytes: number): void {
+    this.relayed.dropped++;
     this.relayed.bytes += bytes;
   }
 

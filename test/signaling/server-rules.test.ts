@@ -235,8 +235,29 @@ describe('keepalive', () => {
   });
 });
 
+describe('a relay that crosses a departure', () => {
+  it('is dropped and counted, the sender stays; a relay to an id never in the lobby still closes Invalid destination', OPTIONS, async () => {
+    const server = await startServer();
+    const { client: host, lobby } = await host4(server);
+    const { client: b, id: bId } = await join4(server, lobby, 1, 'b');
+    const { client: c, id: cId } = await join4(server, lobby, 2, 'c');
+    b.socket.close();
+    await c.until(() => c.frames.includes(json(3, bId)), "b's PEER_DISCONNECT");
+    // c's candidate was on its way when b left: server.js would close c for it.
+    c.json(6, bId, '\n0\n0\ncandidate:1 1 UDP 1 127.0.0.1 9 typ host');
+    c.json(4, 1, 'after');
+    await host.until(() => host.frames.includes(json(4, cId, 'after')), "c's relay after the dropped one");
+    const view = server.sessions().find((s) => s.id === cId)!;
+    expect(view.relayed).toMatchObject({ candidate: 0, offer: 1, dropped: 1 });
+    expect(c.closedWith).toBeNull();
+    c.json(4, 77, 'v=0');
+    await expectClose(c, 4000, 'Invalid destination');
+    expect(host.closedWith).toBeNull();
+  });
+});
+
 describe('a slow reader', () => {
-  it('past maxBufferedBytes unsent it is closed; the lobby goes on, and the flooder is refused once its frames find nobody', OPTIONS, async () => {
+  it('past maxBufferedBytes unsent it is closed; the lobby goes on, and the flooder’s frames still in flight to it are dropped, not refused', OPTIONS, async () => {
     const server = await startServer({ maxBufferedBytes: 256 * 1024 });
     const { client: host, lobby } = await host4(server);
     const { client: reader, id: readerId } = await join4(server, lobby, 1, 'reader');
@@ -249,7 +270,9 @@ describe('a slow reader', () => {
     for (let i = 0; i < 700; i++) flooder.json(4, readerId, data);
     await host.until(() => host.frames.includes(json(3, readerId)), "the reader's PEER_DISCONNECT", 30_000);
     await c.until(() => c.frames.includes(json(3, readerId)), "the reader's PEER_DISCONNECT", 30_000);
-    expect(await flooder.closed(30_000)).toEqual({ code: 4000, reason: 'Invalid destination' });
+    const flooderId = JSON.parse(flooder.frames[0]!).id as number;
+    await host.until(() => (server.sessions().find((s) => s.id === flooderId)?.relayed.dropped ?? 0) > 0, 'relays to the departed reader dropped');
+    expect(flooder.closedWith).toBeNull();
     host.json(4, cId, 'after');
     await c.until(() => c.frames.includes(json(4, 1, 'after')), 'a relay after the overflow');
     expect(host.closedWith).toBeNull();
