@@ -200,3 +200,50 @@ describe('hostile frames against a real signaling server', () => {
     for (const secret of [SECRET_PWD, DATA_MARKER]) expect(views.includes(secret), secret).toBe(false);
   });
 });
+
+describe('JOINs that name a real lobby in hostile ways', () => {
+  const closeAfterJoin = async (frame: string) => {
+    const probe = await Probe.connect(server.url, 'joiner');
+    probe.send(frame);
+    return { probe, close: await probe.waitClose(), frames: probe.texts };
+  };
+
+  it('the other protocol, another spelling, a sealed lobby, twice: each closes only the joiner with its rule', { timeout: 60_000 }, async () => {
+    const json = await makeLobby(server.url, 4, 1, { label: 'named4' });
+    const text = await makeLobby(server.url, 3, 1, { label: 'named3' });
+    const cases: Array<[string, { code: number; reason: string }]> = [
+      [`J: ${json.name}\n`, SIGNALING_CLOSES.otherProtocol],
+      [`{"type":0,"id":0,"data":"${text.name}"}`, SIGNALING_CLOSES.otherProtocol],
+      [`{"type":0,"id":0,"data":"${json.name} "}`, SIGNALING_CLOSES.lobbyMissing],
+      [`{"type":0,"id":0,"data":"${json.name.toLowerCase() === json.name ? json.name.toUpperCase() : json.name.toLowerCase()}"}`, SIGNALING_CLOSES.lobbyMissing],
+      [`{"type":0,"id":0,"data":"${json.name.slice(0, 15)}"}`, SIGNALING_CLOSES.lobbyMissing],
+    ];
+    for (const [frame, expected] of cases) {
+      const { close, frames } = await closeAfterJoin(frame);
+      expect(close, frame).toEqual(expected);
+      expect(frames, frame).toEqual([]);
+    }
+    // 3.x trims the name, and a 4.x JOIN's client/server flag counts only when it creates.
+    const trimmed = await Probe.connect(server.url, 'trimmed');
+    expect((await joinWith(trimmed, 3, `   ${text.name}  `)).name).toBe(text.name);
+    const flagged = await Probe.connect(server.url, 'flagged');
+    const joined = await joinWith(flagged, 4, json.name, false);
+    expect(joined.mesh).toBe(true);
+    // The same lobby again: Already in a lobby; its members hear it leave.
+    flagged.send(`{"type":0,"id":0,"data":"${json.name}"}`);
+    expect(await flagged.waitClose()).toEqual(SIGNALING_CLOSES.alreadyInLobby);
+    // Sealed: no one else may join, whatever the spelling of the frame (connected first: the seal ends in 300 ms).
+    const late = await Probe.connect(server.url, 'late');
+    json.host.probe.send('{"type":7,"id":0,"data":""}');
+    await json.host.probe.waitFrame((frame) => frame === '{"type":7,"id":0,"data":""}');
+    late.send(`{"data":"${json.name}","type":0.9,"id":0.1}`);
+    expect(await late.waitClose()).toEqual(SIGNALING_CLOSES.lobbySealed);
+    for (const member of [json.host, ...json.members, text.host, ...text.members]) member.probe.close();
+    trimmed.close();
+    await settled('the named JOINs');
+    await bystanders.check();
+    expect(crash.take()).toEqual([]);
+    expect(trail.errorLogs().map((entry) => entry.message)).toEqual([]);
+  });
+});
+
