@@ -93,9 +93,14 @@ export const signalingLobbyMachine = setup({
   },
   actions: {
     accept: () => {},
-    addMember: assign(({ context, event }) => (event.type === 'join' ? { members: [...context.members, event.id] } : {})),
+    // An id drawn again for a new member is no longer a departed one.
+    addMember: assign(({ context, event }) =>
+      event.type === 'join' ? { members: [...context.members, event.id], departed: context.departed.filter((id) => id !== event.id) } : {},
+    ),
     removeMember: assign(({ context, event }) =>
-      event.type === 'leave' ? { members: context.members.filter((id) => id !== event.id), departed: [...context.departed, event.id].slice(-DEPARTED_MEMORY) } : {},
+      event.type === 'leave'
+        ? { members: context.members.filter((id) => id !== event.id), departed: [...context.departed.filter((id) => id !== event.id), event.id].slice(-DEPARTED_MEMORY) }
+        : {},
     ),
     markSealed: assign({ sealed: true }),
     ended: assign((_, params: LobbyEnd) => ({ closed: { by: params.by, from: params.from } })),

@@ -5,6 +5,8 @@ import {
   lobbyWireId,
   peersSeenBy,
   relayTarget,
+  relayDeparted,
+  DEPARTED_MEMORY,
   signalingLobbyGuardCloses,
   signalingLobbyMachine,
   type SignalingLobbyEvent,
@@ -44,7 +46,7 @@ describe('the signaling lobby machine: joining', () => {
   it('opens with its host as its only member, speaking the protocol of the client that created it', () => {
     const { value, context } = lobby({ mesh: false }).getSnapshot();
     expect(value).toBe('open');
-    expect(context).toEqual({ name: 'ROOM', mesh: false, protocol: 4, host: HOST, members: [HOST], sealed: false, closed: null });
+    expect(context).toEqual({ name: 'ROOM', mesh: false, protocol: 4, host: HOST, members: [HOST], departed: [], sealed: false, closed: null });
   });
 
   it('a Godot 3.x lobby is always a mesh (its JOIN has no mesh flag)', () => {
@@ -165,6 +167,25 @@ describe('the signaling lobby machine: who reaches whom', () => {
     expectRefused(lobby({}, [A]), { type: 'relay', from: A, to: B }, 'invalidDestination');
     expectRefused(lobby({}, [A]), { type: 'relay', from: B, to: 1 }, 'invalidDestination');
     expectRefused(sealed({}, [A]), { type: 'relay', from: A, to: 0 }, 'invalidDestination');
+  });
+
+  it('a relay to a member who just left is taken and dropped (not refused); one who joins again with the id is no longer departed', () => {
+    const actor = lobby({}, [A, B]);
+    actor.send({ type: 'leave', id: B });
+    expect(actor.getSnapshot().context.departed).toEqual([B]);
+    expect(relayTarget(actor.getSnapshot().context, A, B)).toBeNull();
+    expect(relayDeparted(actor.getSnapshot().context, A, B)).toBe(true);
+    expect(actor.getSnapshot().can({ type: 'relay', from: A, to: B })).toBe(true);
+    expectRefused(actor, { type: 'relay', from: A, to: 77 }, 'invalidDestination');
+    actor.send({ type: 'leave', id: A });
+    expect(relayDeparted(actor.getSnapshot().context, A, B)).toBe(false);
+    actor.send({ type: 'join', id: B, protocol: 4 });
+    expect(actor.getSnapshot().context.departed).toEqual([A]);
+    for (let id = 100; id < 100 + 2 * DEPARTED_MEMORY; id++) {
+      actor.send({ type: 'join', id, protocol: 4 });
+      actor.send({ type: 'leave', id });
+    }
+    expect(actor.getSnapshot().context.departed).toHaveLength(DEPARTED_MEMORY);
   });
 
   it('a sealed lobby still relays', () => {
