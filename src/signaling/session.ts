@@ -23,20 +23,29 @@ import { MessageType } from './frames.js';
 
 /**
  * ws writes every frame with a writev of its own, and that syscall is most of a relay's cost
- * (60–70 % of the server's CPU in bench/signaling.ts). Corking a socket from its first frame of
- * an event-loop turn until the turn's I/O is done sends all of them in one writev: 2.7 times the
- * relays per CPU-second. ws has no public cork: `_socket` is the net.Socket under it (ws 7 and 8;
+ * (60–70 % of the server's CPU in bench/signaling.ts). Corking a socket from its second frame of
+ * an event-loop turn until the turn's I/O is done sends the rest in one writev (1.85 times
+ * server.js's relays per CPU-second); the first goes at once, so a lone relay waits for nothing. ws has no public cork: `_socket` is the net.Socket under it (ws 7 and 8;
  * test/signaling/server-cork.test.ts pins it), and ws's own cork/uncork around each frame nests
  * inside ours.
  */
-const corked = new Set<{ uncork(): void }>();
+type Tcp = { cork(): void; uncork(): void };
+/** Sockets written to in this turn, and whether each is corked. */
+const touched = new Map<Tcp, boolean>();
 let uncorking = false;
 
+/** The first frame of a turn goes out at once (no latency added); from a socket's second frame in the same turn on, it is corked until the turn's I/O is done. */
 function corkForThisTurn(socket: WebSocket): void {
-  const tcp = (socket as unknown as { _socket?: { cork(): void; uncork(): void; destroyed?: boolean } })._socket;
-  if (tcp === undefined || typeof tcp.cork !== 'function' || corked.has(tcp)) return;
-  tcp.cork();
-  corked.add(tcp);
+  const tcp = (socket as unknown as { _socket?: Tcp })._socket;
+  if (tcp === undefined || typeof tcp.cork !== 'function') return;
+  const corked = touched.get(tcp);
+  if (corked === true) return;
+  if (corked === false) {
+    tcp.cork();
+    touched.set(tcp, true);
+    return;
+  }
+  touched.set(tcp, false);
   if (!uncorking) {
     uncorking = true;
     setImmediate(uncorkAll);
@@ -45,14 +54,15 @@ function corkForThisTurn(socket: WebSocket): void {
 
 function uncorkAll(): void {
   uncorking = false;
-  for (const tcp of corked) {
+  for (const [tcp, corked] of touched) {
+    if (!corked) continue;
     try {
       tcp.uncork();
     } catch (error) {
       log('warn', 'library', 'signaling: uncorking a socket failed', error);
     }
   }
-  corked.clear();
+  touched.clear();
 }
 
 /** Relayed frames, counted, never recorded one by one. `bytes`: the frames' sizes as received, in UTF-8 bytes. */

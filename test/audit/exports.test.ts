@@ -13,4 +13,16 @@ describe('the package exports', () => {
     expect(typeof inspector.startInspector).toBe('function');
     expect(typeof inspector.machineGraph).toBe('function');
   });
+
+  it("'webrtc-statecharts/signaling' gives the server, the Node peer, the codecs and the machines", async () => {
+    const load = (name: string) => import(name);
+    const signaling = await load('webrtc-statecharts/signaling');
+    expect(typeof signaling.SignalingServer).toBe('function');
+    expect(typeof signaling.SignalingClient).toBe('function');
+    expect(typeof signaling.liveSignalingServers).toBe('function');
+    expect(signaling.encodeFrame({ type: 1, id: 1, data: 'true' })).toBe('{"type":1,"id":1,"data":"true"}');
+    expect(signaling.encodeTextFrame({ command: 'I', id: 1 })).toBe('I: 1\n');
+    expect(signaling.SIGNALING_CLOSES.sealComplete).toEqual({ code: 1000, reason: 'Seal complete' });
+    expect([signaling.offersTo(4, 5, 1), signaling.offersTo(4, 1, 5), signaling.offersTo(3, 1, 5)]).toEqual([true, false, true]);
+  });
 });

@@ -11,7 +11,7 @@ const bin = new URL('../../bin/webrtc-statecharts.js', import.meta.url).pathname
 const dir = mkdtempSync(join(tmpdir(), 'webrtc-statecharts-demo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('npm start -- --inspect --audit FILE, watched in Chromium', () => {
+describe('npm run example -- --inspect --audit FILE, watched in Chromium', () => {
   it('the page shows the demo live, Ctrl-C ends it with status 0, and its trail verifies clean', async () => {
     // Again (twice at most) only if the known stack race struck: see ICE_TRANSPORT_RACE.
     for (let attempt = 1; ; attempt++) {
