@@ -1,4 +1,4 @@
-import { and, assign, setup } from 'xstate';
+import { and, assign, or, setup } from 'xstate';
 import type { SignalingCloseName, SignalingProtocol } from './signaling-session.js';
 
 /**
@@ -64,12 +64,7 @@ const hostLeaves = (from: OpenState) => [
  * PEER_DISCONNECT is in flight), and server.js's `Invalid destination` would close a well-behaved
  * member of a mesh for a candidate that crossed a departure.
  */
-const relays = {
-  relay: [
-    { guard: 'destination_reachable' as const, actions: 'accept' as const },
-    { guard: 'destination_departed' as const, actions: 'accept' as const },
-  ],
-};
+const relays = { relay: { guard: or(['destination_reachable', 'destination_departed']), actions: 'accept' as const } };
 
 /** How many departed members a lobby remembers, for `destination_departed`. */
 export const DEPARTED_MEMORY = 64;
