@@ -8,10 +8,9 @@
  * of each life must replay (verifyTrail ok).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { settledToBystanders, startHostileServer, stopHostileServer } from './support/hostile-server.js';
 import { SignalingServer } from '../../src/signaling/server.js';
-import { GodotError } from '../../src/godot/constants.js';
 import { verifyTrail } from '../../src/audit/verify.js';
-import { terminateProbes, waitUntil } from './support/probe.js';
 import { Bystanders } from './support/bystanders.js';
 import { CrashWatch, ServiceTrail } from './support/guards.js';
 import { LobbyLife, ROLES, STEPS, type LifeShape, type Role } from './support/lobby-life.js';
@@ -26,20 +25,13 @@ let bystanders: Bystanders;
 let opened = new Set<string>();
 
 beforeAll(async () => {
-  crash.install();
-  trail.install();
-  server = new SignalingServer(OPTIONS);
-  expect(await server.listen()).toBe(GodotError.OK);
-  bystanders = await Bystanders.join(server.url);
+  ({ server, bystanders } = await startHostileServer(OPTIONS, [crash, trail]));
   server.on('session_opened', (view) => opened.add(view.name));
   server.on('lobby_opened', (view) => opened.add(view.name));
 }, 60_000);
 
 afterAll(async () => {
-  await terminateProbes();
-  await server?.close();
-  trail.uninstall();
-  crash.uninstall();
+  await stopHostileServer(server, [crash, trail]);
 }, 60_000);
 
 async function life(shape: LifeShape, victim: Role, dropAfter: number, drop: 'terminate' | 'close'): Promise<void> {
@@ -52,7 +44,7 @@ async function life(shape: LifeShape, victim: Role, dropAfter: number, drop: 'te
   } finally {
     script.endAll();
   }
-  await waitUntil(() => server.sessions().length === bystanders.socketCount && server.lobbies().length === 2, `${label}: the server back to its bystanders`, 10_000);
+  await settledToBystanders(server, bystanders, label);
   await bystanders.check();
   const names = opened;
   const records = trail.records.filter((record) => names.has(record.connection));

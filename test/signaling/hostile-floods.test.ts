@@ -8,11 +8,12 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { settledToBystanders, startHostileServer, stopHostileServer, terminateEachTestsProbes } from './support/hostile-server.js';
 import { SignalingServer } from '../../src/signaling/server.js';
 import { GodotError } from '../../src/godot/constants.js';
 import { observeRecords } from '../../src/records/recorder.js';
-import { Probe, probeCount, terminateProbes, terminateProbesSince, waitUntil } from './support/probe.js';
+import { Probe, waitUntil } from './support/probe.js';
 import { Bystanders } from './support/bystanders.js';
 import { CrashWatch, ServiceTrail } from './support/guards.js';
 import { joinFrame, makeLobby, peerDisconnectFrame, readFrame, relayFrame, type Protocol } from './support/lobbies.js';
@@ -37,33 +38,19 @@ let records = 0;
 let stopCounting: () => void = () => {};
 
 beforeAll(async () => {
-  crash.install();
-  logs.install();
   stopCounting = observeRecords(() => void records++);
-  server = new SignalingServer(OPTIONS);
-  expect(await server.listen()).toBe(GodotError.OK);
-  bystanders = await Bystanders.join(server.url);
+  ({ server, bystanders } = await startHostileServer(OPTIONS, [crash, logs]));
 }, 60_000);
 
-// A test that failed leaves no socket of its own behind to fail the next one.
-let mark = 0;
-beforeEach(() => {
-  mark = probeCount();
-});
-afterEach(async () => {
-  await terminateProbesSince(mark);
-});
+terminateEachTestsProbes();
 
 afterAll(async () => {
-  await terminateProbes();
-  await server?.close();
+  await stopHostileServer(server, [crash, logs]);
   stopCounting();
-  logs.uninstall();
-  crash.uninstall();
 }, 60_000);
 
 async function settled(what: string): Promise<void> {
-  await waitUntil(() => server.sessions().length === bystanders.socketCount && server.lobbies().length === 2, () => `${what}: the server back to its bystanders (${server.sessions().length} sessions, ${server.lobbies().length} lobbies)`, 20_000);
+  await settledToBystanders(server, bystanders, what, 20_000);
   await bystanders.check();
   expect(crash.take(), what).toEqual([]);
   expect(logs.errorLogs().map((entry) => entry.message), what).toEqual([]);

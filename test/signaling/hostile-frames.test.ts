@@ -10,10 +10,10 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { settledToBystanders, startHostileServer, stopHostileServer } from './support/hostile-server.js';
 import { SignalingServer } from '../../src/signaling/server.js';
-import { GodotError } from '../../src/godot/constants.js';
 import { verifyTrail } from '../../src/audit/verify.js';
-import { Probe, probeCount, terminateProbes, terminateProbesSince, waitUntil } from './support/probe.js';
+import { Probe, probeCount, terminateProbesSince, waitUntil } from './support/probe.js';
 import { Bystanders } from './support/bystanders.js';
 import { closeOf, describeEnd, framesMatch, hostileOutcome, memberOutcome, type HostileEnd } from './support/hostile-model.js';
 import { DATA_MARKER, LOBBY_MARKER, SECRET_PWD, fillIds, hostileSequence, memberScenario, printable, showFrames, type MemberScenario } from './support/hostile-arbitraries.js';
@@ -36,24 +36,17 @@ let runs = 0;
 let lastOpened = '';
 
 beforeAll(async () => {
-  crash.install();
-  trail.install();
-  server = new SignalingServer(OPTIONS);
-  expect(await server.listen()).toBe(GodotError.OK);
-  bystanders = await Bystanders.join(server.url);
+  ({ server, bystanders } = await startHostileServer(OPTIONS, [crash, trail]));
   server.on('session_opened', (view) => void (lastOpened = view.name));
 }, 60_000);
 
 afterAll(async () => {
-  await terminateProbes();
-  await server?.close();
-  trail.uninstall();
-  crash.uninstall();
+  await stopHostileServer(server, [crash, trail]);
 }, 60_000);
 
 /** Back to the bystanders alone: their sessions and their two lobbies. */
 async function settled(context: string): Promise<void> {
-  await waitUntil(() => server.sessions().length === bystanders.socketCount && server.lobbies().length === 2, () => `the server back to its bystanders after ${context}: ${server.sessions().length} sessions, ${server.lobbies().length} lobbies`, 10_000);
+  await settledToBystanders(server, bystanders, context);
 }
 
 /** Runs one property run; whatever happens, the sockets it opened are gone after it (so a failure does not spoil the shrinking). */

@@ -8,13 +8,14 @@
  * others (PEER_DISCONNECT, or 4000 `Room host has disconnected`); the bystanders notice nothing;
  * nothing throws or logs an error; and the records replay.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { settledToBystanders, startHostileServer, stopHostileServer, terminateEachTestsProbes } from './support/hostile-server.js';
 import { SignalingServer } from '../../src/signaling/server.js';
 import { GodotError } from '../../src/godot/constants.js';
 import { verifyTrail } from '../../src/audit/verify.js';
 import { SIGNALING_CLOSES } from '../../src/machines/signaling-session.js';
 import { MessageType } from '../../src/signaling/frames.js';
-import { Probe, probeCount, terminateProbes, terminateProbesSince, waitUntil } from './support/probe.js';
+import { Probe } from './support/probe.js';
 import { Bystanders } from './support/bystanders.js';
 import { CrashWatch, ServiceTrail } from './support/guards.js';
 import { makeLobby, peerDisconnectFrame, relayFrame } from './support/lobbies.js';
@@ -67,31 +68,17 @@ let server: SignalingServer;
 let bystanders: Bystanders;
 
 beforeAll(async () => {
-  crash.install();
-  trail.install();
-  server = new SignalingServer(OPTIONS);
-  expect(await server.listen()).toBe(GodotError.OK);
-  bystanders = await Bystanders.join(server.url);
+  ({ server, bystanders } = await startHostileServer(OPTIONS, [crash, trail]));
 }, 60_000);
 
-// A test that failed leaves no socket of its own behind to fail the next one.
-let mark = 0;
-beforeEach(() => {
-  mark = probeCount();
-});
-afterEach(async () => {
-  await terminateProbesSince(mark);
-});
+terminateEachTestsProbes();
 
 afterAll(async () => {
-  await terminateProbes();
-  await server?.close();
-  trail.uninstall();
-  crash.uninstall();
+  await stopHostileServer(server, [crash, trail]);
 }, 60_000);
 
 async function settled(what: string): Promise<void> {
-  await waitUntil(() => server.sessions().length === bystanders.socketCount && server.lobbies().length === 2, () => `${what}: the server back to its bystanders`, 10_000);
+  await settledToBystanders(server, bystanders, what);
   await bystanders.check();
   expect(crash.take(), what).toEqual([]);
   expect(trail.errorLogs().map((entry) => entry.message), what).toEqual([]);

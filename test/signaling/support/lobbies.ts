@@ -4,7 +4,7 @@
  * PEER_CONNECTs, and the JOIN that ends a join (server.js sends it last).
  */
 import { encodeFrame, MessageType } from '../../../src/signaling/frames.js';
-import { decodeServerTextFrame, encodeTextFrame } from '../../../src/signaling/text-frames.js';
+import { decodeServerTextFrame, encodeTextFrame, toJsonMessage } from '../../../src/signaling/text-frames.js';
 import { Probe } from './probe.js';
 
 export type Protocol = 3 | 4;
@@ -37,21 +37,7 @@ export function readFrame(text: string, protocol: Protocol): { type: number; id:
   }
   const decoded = decodeServerTextFrame(text);
   if (!decoded.ok) return null;
-  const message = decoded.message;
-  switch (message.command) {
-    case 'J':
-      return { type: MessageType.JOIN, id: 0, data: message.lobby };
-    case 'S':
-      return { type: MessageType.SEAL, id: 0, data: '' };
-    case 'I':
-      return { type: MessageType.ID, id: message.id, data: 'true' };
-    case 'N':
-      return { type: MessageType.PEER_CONNECT, id: message.id, data: '' };
-    case 'D':
-      return { type: MessageType.PEER_DISCONNECT, id: message.id, data: '' };
-    default:
-      return { type: { O: 4, A: 5, C: 6 }[message.command], id: message.id, data: message.payload };
-  }
+  return toJsonMessage(decoded.message);
 }
 
 /** The JOIN frame a client sends: `''` creates (4.x: id 0 for a mesh, 1 for client/server). */
