@@ -168,11 +168,14 @@ describe('channels (issue 9 points 7 and 8)', () => {
     // Every native channel was released as it closed, those closed before they were handed over too,
     // and nothing holds their wrappers any more (node-datachannel's callbacks held most of them).
     expect(nativeLifetimes.live.channels).toBeLessThanOrEqual(1);
-    for (let round = 0; round < 3; round++) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
+    // node-datachannel lets go of its callbacks from its own thread, so under load the last ones
+    // can take a few collections (a CI run on 2 busy cores still held 999 after three).
+    const held = () => wrappers.filter((wrapper) => wrapper.deref() !== undefined).length;
+    for (let round = 0; round < 40 && held() > 1; round++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
       collect();
     }
-    expect(wrappers.filter((wrapper) => wrapper.deref() !== undefined).length).toBeLessThanOrEqual(1);
+    expect(held()).toBeLessThanOrEqual(1);
   }, 150_000);
 
   it('500 in-band channels with 65 000-byte labels (DCEP allows 65 535) are closed at once, and no record holds a long label', async () => {
