@@ -139,12 +139,12 @@ describe('remote candidates on a real connection', () => {
     const end = ends.open(HostileRemote.start('candidate-remote', [JSON.stringify({ isolated: true, embed, offerAfterTrickle: true })]));
     const refusals = refusalsOf(end);
     end.remote.send({ type: 'trickle', candidates: held });
-    await until(() => end.pc.get_gathering_state() !== WebRTCPeerConnection.GATHERING_STATE_NEW, 10_000, 'the offer answered');
+    await until(() => end.pc.get_gathering_state() !== WebRTCPeerConnection.GATHERING_STATE_NEW, 40_000, 'the offer answered');
     expect(refusals).toEqual([]);
     expect(end.pc.get_records().filter((record) => record.kind === 'stack_error')).toMatchObject([
       { method: 'limit.maxRemoteCandidates', code: GodotError.ERR_BUSY, reason: expect.stringMatching(/^3 of the remote offer's 3 candidates were removed/) },
     ]);
-  });
+  }, 60_000);
 
   it('takes an offer whose candidates are all refused, and connects on the candidates that trickle', async () => {
     const end = ends.open(HostileRemote.start('candidate-remote', [JSON.stringify({ embed: [line(1, '127.1', 9), line(2, '169.254.169.254', 80)] })]));
@@ -175,7 +175,7 @@ describe('remote descriptions on a real connection', () => {
     const end = ends.open(HostileRemote.start('candidate-remote'));
     let channel: WebRTCDataChannel | null = null;
     end.pc.data_channel_received.connect((received) => (channel = received));
-    await until(() => channel?.get_ready_state() === WebRTCDataChannel.STATE_OPEN && end.pc.get_connection_state() === WebRTCPeerConnection.STATE_CONNECTED, 10_000, 'connected, the channel open');
+    await until(() => channel?.get_ready_state() === WebRTCDataChannel.STATE_OPEN && end.pc.get_connection_state() === WebRTCPeerConnection.STATE_CONNECTED, 40_000, 'connected, the channel open');
     const refusals = refusalsOf(end);
     end.remote.send({ type: 'offer-without-data' });
     await until(() => refusals.length > 0, 5000, 'the refusal');
@@ -188,5 +188,5 @@ describe('remote descriptions on a real connection', () => {
     channel!.put_packet(new TextEncoder().encode('still here'));
     await until(() => channel!.get_available_packet_count() > 0, 5000, 'the echo');
     expect(new TextDecoder().decode(channel!.get_packet())).toBe('echo:still here');
-  });
+  }, 60_000);
 });
