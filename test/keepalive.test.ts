@@ -3,7 +3,7 @@ import { GodotError, WebRTCDataChannel, WebRTCPeerConnection } from '../src/inde
 import { DEFAULT_KEEPALIVE_ID, keepalive, type Keepalive } from '../src/api/keepalive.js';
 import { decode, encode, peer, pollUntil, wire } from './support/loopback.js';
 import { KeepaliveRemote, driveUntil } from './fixtures/keepalive-spawn.js';
-import { launchChromium } from './browser/chromium.js';
+import { openLoopbackChromium } from './browser/chromium.js';
 import { browserEnd, connectAndTalk } from './browser/page-peer.js';
 
 const CONNECTED = WebRTCPeerConnection.STATE_CONNECTED;
@@ -168,9 +168,9 @@ describe('keepalive', () => {
   });
 
   it('works against a Chromium page that runs the page code of docs/vanished-peers.md, and notices when the page falls silent', { timeout: 60_000 }, async () => {
-    const browser = await launchChromium(['--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns']);
+    const chromium = await openLoopbackChromium();
     try {
-      const end = await browserEnd(browser);
+      const end = await browserEnd(chromium);
       // The doc's page code, with shorter times.
       await end.page.evaluate(({ intervalMs }) => {
         const w = globalThis as any;
@@ -212,7 +212,7 @@ describe('keepalive', () => {
       expect(pc.get_close_info()).toMatchObject({ by: 'timeout', timeout: 'keepalive' });
       await end.page.close();
     } finally {
-      await browser.close();
+      await chromium.close();
     }
   });
 

@@ -38,7 +38,7 @@ async function answerPage(pc: WebRTCPeerConnection, end: BrowserEnd, done: () =>
 
 describe('Chromium as the remote', () => {
   it("opens an in-band channel towards the library: it arrives, opens, and carries data both ways", async () => {
-    const end = await browserEnd(chromium.browser, { labels: ['from-chromium'] });
+    const end = await browserEnd(chromium, { labels: ['from-chromium'] });
     const pc = peer();
     const received: WebRTCDataChannel[] = [];
     pc.data_channel_received.connect((channel) => received.push(channel));
@@ -48,7 +48,7 @@ describe('Chromium as the remote', () => {
   });
 
   it('takes an in-band channel the library opens: it arrives in the page and carries data both ways', async () => {
-    const end = await browserEnd(chromium.browser, { labels: [] });
+    const end = await browserEnd(chromium, { labels: [] });
     const pc = peer();
     const channel = pc.create_data_channel('from-library')!;
     const libraryCandidates: string[] = [];
@@ -65,7 +65,7 @@ describe('Chromium as the remote', () => {
 
   it('three channels with 64 KiB labels of the redactor\'s worst case neither freeze the service (was 4.0 s) nor fill its records', async () => {
     const label = ('@' + 'ws:'.repeat(21_845)).slice(0, 65_000);
-    const end = await browserEnd(chromium.browser, { labels: [`${label}1`, `${label}2`, `${label}3`] });
+    const end = await browserEnd(chromium, { labels: [`${label}1`, `${label}2`, `${label}3`] });
     const pc = peer();
     const { stallMs } = await longestStall(() =>
       answerPage(pc, end, async () => pc.get_connection_state() === WebRTCPeerConnection.STATE_CONNECTED && (await end.channelStates()).every((state) => state !== 'connecting')),

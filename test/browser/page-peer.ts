@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import type { LoopbackChromium } from './chromium.js';
 import { WebRTCDataChannel, type WebRTCPeerConnection } from '../../src/index.js';
 import { decode, encode, pollUntil } from '../support/loopback.js';
 
@@ -18,6 +19,8 @@ export interface BrowserEnd {
   /** Sends on the page's first open channel. */
   send(text: string): Promise<void>;
   received(): Promise<string[]>;
+  /** How many 127.0.0.1 UDP candidates the page gathered (the others are never passed on). */
+  loopbackCandidates(): Promise<number>;
 }
 
 /**
@@ -25,8 +28,8 @@ export interface BrowserEnd {
  * in-band channels with these labels, or none (it takes the remote's). Only its 127.0.0.1 UDP
  * candidates are kept: every byte stays on loopback.
  */
-export async function browserEnd(browser: Browser, channels: { negotiated: true } | { labels: string[] } = { negotiated: true }): Promise<BrowserEnd> {
-  const page = await browser.newPage();
+export async function browserEnd(chromium: LoopbackChromium, channels: { negotiated: true } | { labels: string[] } = { negotiated: true }): Promise<BrowserEnd> {
+  const page = await chromium.newPage();
   await page.evaluate((wanted) => {
     const w = globalThis as any;
     w.pc = new w.RTCPeerConnection();
@@ -40,9 +43,13 @@ export async function browserEnd(browser: Browser, channels: { negotiated: true 
     else for (const label of wanted.labels) adopt(w.pc.createDataChannel(label));
     w.pc.ondatachannel = (event: any) => adopt(event.channel);
     w.cands = [];
+    w.gathered = 0;
     w.pc.onicecandidate = (event: any) => {
       const c = event.candidate?.candidate;
-      if (c && / udp /i.test(c) && c.split(' ')[4] === '127.0.0.1') w.cands.push(c);
+      if (c && / udp /i.test(c) && c.split(' ')[4] === '127.0.0.1') {
+        w.cands.push(c);
+        w.gathered++;
+      }
     };
   }, channels);
   return {
@@ -62,6 +69,7 @@ export async function browserEnd(browser: Browser, channels: { negotiated: true 
     isOpen: () => page.evaluate(() => (globalThis as any).channels.some((dc: any) => dc.readyState === 'open')),
     send: (text) => page.evaluate((t) => (globalThis as any).channels.find((dc: any) => dc.readyState === 'open').send(t), text),
     received: () => page.evaluate(() => (globalThis as any).got.slice()),
+    loopbackCandidates: () => page.evaluate(() => (globalThis as any).gathered as number),
   };
 }
 
@@ -84,5 +92,7 @@ export async function connectAndTalk(pc: WebRTCPeerConnection, channelOf: () => 
   await pollUntil([pc], () => channel.get_available_packet_count() > 0);
   expect(decode(channel.get_packet())).toBe('from Chromium');
   await expect.poll(() => end.received(), { timeout: 5000 }).toEqual(['from the library']);
+  // The pair connected over 127.0.0.1 on the page's side too, not over the machine's eth0 address.
+  expect(await end.loopbackCandidates()).toBeGreaterThan(0);
 }
 

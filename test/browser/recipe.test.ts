@@ -41,7 +41,7 @@ async function runRecipe(block: string): Promise<void> {
     writeFileSync(file, block.replace("from 'webrtc-statecharts'", `from ${JSON.stringify(new URL('../../src/index.ts', import.meta.url).pathname)}`));
     const { serve } = (await import(file)) as { serve: (send: (m: unknown) => void, onMessage: (h: (m: unknown) => void) => void) => WebRTCPeerConnection };
 
-    const page = await chromium.browser.newPage();
+    const page = await chromium.newPage();
     const logged: string[] = [];
     page.on('console', (message) => logged.push(message.text()));
     const fromPage: Message[] = [];

@@ -1,32 +1,7 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { BrowserContext, Page } from 'playwright-core';
 
-/**
- * What Chromium needs to gather 127.0.0.1 candidates, besides `useLoopbackChromium`'s flags:
- * without a media permission it gathers on the default route only (here 192.0.2.2 and fd00::2),
- * whatever `--allow-loopback-in-peer-connection` says, and only a secure origin (not about:blank)
- * can hold that permission. So the pages come from http://127.0.0.1 (`serveDemoPage`), and this
- * flag grants the permission without a prompt.
- */
-export const ENUMERATE_ALL_INTERFACES = '--use-fake-ui-for-media-stream';
-
-/** A tiny http server on 127.0.0.1 serving one blank page, the demo client's secure origin. */
-export async function serveDemoPage(): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createServer((_request, response) => {
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    response.end('<!doctype html><title>webrtc signaling demo client</title>');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+/** The pages come from http://127.0.0.1 and hold the media permission, so that Chromium gathers on 127.0.0.1 (chromium.ts says why). */
+export { ENUMERATE_ALL_INTERFACES, serveLoopbackPage as serveDemoPage } from './chromium.js';
 
 /** What a page's demo client is told: the server's URL, the lobby to join ('' creates) and whether it asks for a mesh. */
 export interface DemoClientOptions {

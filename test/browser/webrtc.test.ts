@@ -14,7 +14,7 @@ const chromium = useLoopbackChromium();
 
 describe("Chromium and this library in the default setup order ('auto')", () => {
   it('the library offers (its offer says offerer-first; Chromium ignores the attribute) and the pair talks', async () => {
-    const end = await browserEnd(chromium.browser);
+    const end = await browserEnd(chromium);
     const pc = peer();
     const channel = pc.create_data_channel('chat', { negotiated: true, id: 1 })!;
     const offers: string[] = [];
@@ -34,7 +34,7 @@ describe("Chromium and this library in the default setup order ('auto')", () => 
   });
 
   it('Chromium offers, the library answers passive once its ICE has connected, and the pair talks', async () => {
-    const end = await browserEnd(chromium.browser);
+    const end = await browserEnd(chromium);
     const pc = peer();
     const channel = pc.create_data_channel('chat', { negotiated: true, id: 1 })!;
     const answers: string[] = [];
