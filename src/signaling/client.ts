@@ -17,7 +17,7 @@ import { GodotError, errorName } from '../godot/constants.js';
 import type { WebRTCPeerConnection } from '../api/peer-connection.js';
 import { log } from '../log.js';
 import { MessageType, type SignalMessage } from './frames.js';
-import { SafeEmitter, type Listener } from './client-events.js';
+import { SafeEmitter, type Listener } from './safe-emitter.js';
 import { ClientPeers, type RelayCounts } from './client-peers.js';
 import { checkClientOptions, type ResolvedClientOptions, type SignalingClientOptions } from './client-options.js';
 import { decodeServerFrame, encodeJoin, encodeRelay, encodeSeal, type ProtocolVersion, type RelayType } from './client-wire.js';

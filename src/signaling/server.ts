@@ -33,7 +33,6 @@
  * await server.close();
  * ```
  */
-import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { GodotError } from '../godot/constants.js';
@@ -45,11 +44,13 @@ import { drawPeerId } from './registry.js';
 import { Session } from './session.js';
 import { lobbyView, sessionView, type SignalingLobbyView, type SignalingSessionView } from './server-views.js';
 import { validOptions, type ResolvedOptions, type SignalingServerOptions } from './server-options.js';
+import { SafeEmitter, type Listener } from './safe-emitter.js';
 
 export type { SignalingServerOptions } from './server-options.js';
 export type { SignalingLobbyView, SignalingSessionView } from './server-views.js';
 
 export interface SignalingServerEvents {
+  [event: string]: unknown[];
   session_opened: [SignalingSessionView];
   session_closed: [SignalingSessionView];
   lobby_opened: [SignalingLobbyView];
@@ -66,7 +67,7 @@ export function liveSignalingServers(): SignalingServer[] {
 /** How long `close()` waits for clients to answer the 1001 close before it terminates their sockets. */
 const CLOSE_GRACE_MS = 2000;
 
-export class SignalingServer extends EventEmitter<SignalingServerEvents> {
+export class SignalingServer {
   private readonly options: ResolvedOptions | null;
   private http: Server | null = null;
   private wss: WebSocketServer | null = null;
@@ -80,9 +81,10 @@ export class SignalingServer extends EventEmitter<SignalingServerEvents> {
   private boundPort = 0;
   /** What frame dispatch sees of the server. */
   private readonly service: SignalingService;
+  /** Its events: a listener that throws is logged, and the others still run. */
+  private readonly events = new SafeEmitter<SignalingServerEvents>('SignalingServer');
 
   constructor(options: SignalingServerOptions = {}) {
-    super();
     this.options = validOptions(options);
     const server = this;
     this.service = {
@@ -92,6 +94,21 @@ export class SignalingServer extends EventEmitter<SignalingServerEvents> {
       openLobby: (name, host, mesh) => server.openLobby(name, host, mesh),
       endSession: (session, event, close) => server.endSession(session, event, close),
     };
+  }
+
+  on<E extends keyof SignalingServerEvents>(event: E, listener: Listener<SignalingServerEvents[E]>): this {
+    this.events.on(event, listener);
+    return this;
+  }
+
+  once<E extends keyof SignalingServerEvents>(event: E, listener: Listener<SignalingServerEvents[E]>): this {
+    this.events.once(event, listener);
+    return this;
+  }
+
+  off<E extends keyof SignalingServerEvents>(event: E, listener: Listener<SignalingServerEvents[E]>): this {
+    this.events.off(event, listener);
+    return this;
   }
 
   get port(): number {
@@ -203,7 +220,7 @@ export class SignalingServer extends EventEmitter<SignalingServerEvents> {
     socket.on('pong', () => void (session.alive = true));
     socket.on('error', (error) => this.guarded('socket error', () => this.socketFailed(session, error)));
     socket.once('close', (code: number, reason: Buffer) => this.guarded('close', () => this.closed(session, code, reason)));
-    this.notify('session_opened', sessionView(session));
+    this.events.emit('session_opened', sessionView(session));
   }
 
   /**
@@ -224,7 +241,7 @@ export class SignalingServer extends EventEmitter<SignalingServerEvents> {
     if (!session.ended) this.finish(session, { type: 'socket_closed', code, reason: reason.toString('utf8') });
     session.clearTimers();
     this.sessionsById.delete(session.id);
-    this.notify('session_closed', sessionView(session));
+    this.events.emit('session_closed', sessionView(session));
   }
 
   private openLobby(name: string, host: Session, mesh: boolean): void {
@@ -234,12 +251,12 @@ export class SignalingServer extends EventEmitter<SignalingServerEvents> {
     );
     this.lobbyMap.set(name, lobby);
     lobby.welcomeHost(host);
-    this.notify('lobby_opened', lobbyView(lobby));
+    this.events.emit('lobby_opened', lobbyView(lobby));
   }
 
   private lobbyEnded(lobby: Lobby): void {
     this.lobbyMap.delete(lobby.wireName);
-    this.notify('lobby_closed', lobbyView(lobby));
+    this.events.emit('lobby_closed', lobbyView(lobby));
   }
 
   private endSession(session: Session, event: SignalingSessionEvent, close: SignalingCloseName): void {
@@ -268,17 +285,6 @@ export class SignalingServer extends EventEmitter<SignalingServerEvents> {
         if (session.socket.readyState === WebSocket.OPEN) session.socket.ping();
       } catch (error) {
         log('warn', 'library', `signaling: a ping to ${session.name} failed`, error);
-      }
-    }
-  }
-
-  /** Calls each listener on its own: one that throws is logged, and the others still run. */
-  private notify<K extends keyof SignalingServerEvents>(event: K, ...args: SignalingServerEvents[K]): void {
-    for (const listener of this.listeners(event)) {
-      try {
-        (listener as (...a: SignalingServerEvents[K]) => void)(...args);
-      } catch (error) {
-        log('error', 'listener', `a signaling server ${event} listener threw`, error);
       }
     }
   }

@@ -84,6 +84,25 @@ describe('the signaling server starts and stops', () => {
     }
   });
 
+  it('once() listens to one event only, and off() stops a listener', OPTIONS, async () => {
+    const server = await startServer();
+    const once: string[] = [];
+    const every: string[] = [];
+    const removed: string[] = [];
+    const stopped = (view: SignalingSessionView) => removed.push(view.name);
+    server.once('session_opened', (view) => once.push(view.name));
+    server.on('session_opened', (view) => every.push(view.name));
+    server.on('session_opened', stopped);
+    server.off('session_opened', stopped);
+    const { lobby } = await host4(server);
+    await join4(server, lobby, 1, 'b');
+    await join4(server, lobby, 2, 'c');
+    expect(every).toHaveLength(3);
+    expect(once).toEqual([every[0]]);
+    expect(removed).toEqual([]);
+    await server.close();
+  });
+
   it('with an inspector, sessions and lobbies run as real actors and emit inspection events', OPTIONS, async () => {
     const events: string[] = [];
     const server = await startServer({ inspect: (event) => events.push(event.type) });
