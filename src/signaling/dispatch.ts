@@ -5,12 +5,7 @@
  * of the machine that refused it) and closes its sender, and only its sender.
  */
 import type { RawData } from 'ws';
-import {
-  CloseReason,
-  MessageType,
-  decodeFrame,
-  type FrameRefusal,
-} from './frames.js';
+import { CloseReason, MESSAGE_TYPE_NAMES, MessageType, decodeFrame, type FrameRefusal } from './frames.js';
 import { decodeClientTextFrame } from './text-frames.js';
 import { detectProtocol } from './protocol.js';
 import {
@@ -46,14 +41,12 @@ function closeNamed(reason: string): SignalingCloseName {
   return CLOSE_BY_REASON.get(reason) ?? 'invalidFormat';
 }
 
-const RELAY_NAMES: Record<RelayType, 'OFFER' | 'ANSWER' | 'CANDIDATE'> = { 4: 'OFFER', 5: 'ANSWER', 6: 'CANDIDATE' };
 const RELAY_EVENTS: Record<RelayType, SignalingSessionEvent> = {
   4: { type: 'relay', kind: 'offer' },
   5: { type: 'relay', kind: 'answer' },
   6: { type: 'relay', kind: 'candidate' },
 };
 const TEXT_RELAY_TYPES = { O: MessageType.OFFER, A: MessageType.ANSWER, C: MessageType.CANDIDATE } as const;
-const TYPE_NAMES = ['JOIN', 'ID', 'PEER_CONNECT', 'PEER_DISCONNECT', 'OFFER', 'ANSWER', 'CANDIDATE', 'SEAL'];
 
 function byteLengthOf(data: RawData): number {
   if (Array.isArray(data)) return data.reduce((sum, part) => sum + part.byteLength, 0);
@@ -98,7 +91,7 @@ function jsonFrame(service: SignalingService, session: Session, text: string, by
     case MessageType.CANDIDATE:
       return relay(service, session, type, id, data, bytes);
     default:
-      return refuseCommand(service, session, TYPE_NAMES[type] ?? 'frame', type);
+      return refuseCommand(service, session, MESSAGE_TYPE_NAMES[type] ?? 'frame', type);
   }
 }
 
@@ -155,7 +148,7 @@ function seal(service: SignalingService, session: Session): void {
 function relay(service: SignalingService, session: Session, type: RelayType, to: number, data: string, bytes: number): void {
   const lobby = session.lobby;
   if (lobby === null) {
-    refuseIfSessionSays(service, session, RELAY_NAMES[type], RELAY_EVENTS[type]);
+    refuseIfSessionSays(service, session, MESSAGE_TYPE_NAMES[type]!, RELAY_EVENTS[type]);
     return;
   }
   const context = lobby.context;
@@ -163,8 +156,8 @@ function relay(service: SignalingService, session: Session, type: RelayType, to:
   const destination = target === null ? undefined : lobby.members.get(target);
   if (destination === undefined) {
     if (target === null && relayDeparted(context, session.id, to)) return session.countDropped(bytes);
-    if (!refuseIfLobbySays(service, session, lobby, RELAY_NAMES[type], { type: 'relay', from: session.id, to })) {
-      refuseByLobby(service, session, lobby, RELAY_NAMES[type], 'destination_reachable', 'invalidDestination');
+    if (!refuseIfLobbySays(service, session, lobby, MESSAGE_TYPE_NAMES[type]!, { type: 'relay', from: session.id, to })) {
+      refuseByLobby(service, session, lobby, MESSAGE_TYPE_NAMES[type]!, 'destination_reachable', 'invalidDestination');
     }
     return;
   }

@@ -26,6 +26,12 @@
  * - A `type` or `id` of `-0` decodes as `0` (server.js keeps `-0`, which JSON writes as `0` anyway).
  */
 
+import { SIGNALING_CLOSES } from '../machines/signaling-session.js';
+import { MAX_PEER_ID } from '../machines/signaling-lobby.js';
+
+/** Godot's largest peer id (`generate_unique_id` masks with 0x7FFFFFFF). */
+export { MAX_PEER_ID };
+
 /** The message types, by the numbers server.js uses. */
 export const MessageType = {
   JOIN: 0,
@@ -51,25 +57,28 @@ export const RELAY_MESSAGE_TYPES: readonly MessageTypeCode[] = [MessageType.OFFE
 export const CloseCode = { NORMAL: 1000, PROTOCOL: 4000 } as const;
 export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
 
-/** server.js's close reasons, word for word (its `STR_*` constants), and the ones this port adds. */
+/**
+ * server.js's close reasons, word for word (its `STR_*` constants), and the one this codec adds;
+ * the texts are the machines' `SIGNALING_CLOSES`, so that a codec refusal names its close.
+ */
 export const CloseReason = {
-  NO_LOBBY: 'Have not joined lobby yet',
-  HOST_DISCONNECTED: 'Room host has disconnected',
-  ONLY_HOST_CAN_SEAL: 'Only host can seal the lobby',
-  SEAL_COMPLETE: 'Seal complete',
-  TOO_MANY_LOBBIES: 'Too many lobbies open, disconnecting',
-  ALREADY_IN_LOBBY: 'Already in a lobby',
-  LOBBY_DOES_NOT_EXISTS: 'Lobby does not exists',
-  LOBBY_IS_SEALED: 'Lobby is sealed',
-  INVALID_FORMAT: 'Invalid message format',
-  NEED_LOBBY: 'Invalid message when not in a lobby',
-  SERVER_ERROR: 'Server error, lobby not found',
-  INVALID_DEST: 'Invalid destination',
-  INVALID_CMD: 'Invalid command',
-  TOO_MANY_PEERS: 'Too many peers connected',
-  INVALID_TRANSFER_MODE: 'Invalid transfer mode, must be text',
+  NO_LOBBY: SIGNALING_CLOSES.noLobby.reason,
+  HOST_DISCONNECTED: SIGNALING_CLOSES.hostLeft.reason,
+  ONLY_HOST_CAN_SEAL: SIGNALING_CLOSES.onlyHostSeals.reason,
+  SEAL_COMPLETE: SIGNALING_CLOSES.sealComplete.reason,
+  TOO_MANY_LOBBIES: SIGNALING_CLOSES.tooManyLobbies.reason,
+  ALREADY_IN_LOBBY: SIGNALING_CLOSES.alreadyInLobby.reason,
+  LOBBY_DOES_NOT_EXISTS: SIGNALING_CLOSES.lobbyMissing.reason,
+  LOBBY_IS_SEALED: SIGNALING_CLOSES.lobbySealed.reason,
+  INVALID_FORMAT: SIGNALING_CLOSES.invalidFormat.reason,
+  NEED_LOBBY: SIGNALING_CLOSES.notInLobby.reason,
+  SERVER_ERROR: SIGNALING_CLOSES.lobbyNotFound.reason,
+  INVALID_DEST: SIGNALING_CLOSES.invalidDestination.reason,
+  INVALID_CMD: SIGNALING_CLOSES.invalidCommand.reason,
+  TOO_MANY_PEERS: SIGNALING_CLOSES.tooManyPeers.reason,
+  INVALID_TRANSFER_MODE: SIGNALING_CLOSES.binaryFrame.reason,
   /** Not in server.js: a frame over the caller's size limit. */
-  MESSAGE_TOO_LARGE: 'Message too large',
+  MESSAGE_TOO_LARGE: SIGNALING_CLOSES.frameTooLarge.reason,
 } as const;
 export type CloseReasonText = (typeof CloseReason)[keyof typeof CloseReason];
 
@@ -77,18 +86,6 @@ export type CloseReasonText = (typeof CloseReason)[keyof typeof CloseReason];
 export function closeCodeOf(reason: CloseReasonText): CloseCodeValue {
   return reason === CloseReason.SEAL_COMPLETE ? CloseCode.NORMAL : CloseCode.PROTOCOL;
 }
-
-/** Godot's largest peer id (`generate_unique_id` masks with 0x7FFFFFFF). */
-export const MAX_PEER_ID = 2 ** 31 - 1;
-/** server.js's limits and timers, as it names them. */
-export const ServerLimits = {
-  MAX_PEERS: 4096,
-  MAX_LOBBIES: 1024,
-  PORT: 9080,
-  NO_LOBBY_TIMEOUT: 1000,
-  SEAL_CLOSE_TIMEOUT: 10000,
-  PING_INTERVAL: 10000,
-} as const;
 
 /** One message. `id` is the destination in a client's relay, the sender (1 for the host) in the server's. */
 export interface SignalMessage {
