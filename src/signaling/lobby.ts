@@ -54,7 +54,7 @@ export class Lobby {
   }
 
   get name(): string {
-    return `lobby-${this.n}`;
+    return this.recorder.connection;
   }
 
   get context(): SignalingLobbyContext {

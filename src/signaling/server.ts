@@ -37,11 +37,11 @@ import { createServer, type Server } from 'node:http';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { GodotError } from '../godot/constants.js';
 import { log } from '../log.js';
-import { SIGNALING_CLOSES, type SignalingCloseName, type SignalingSessionEvent } from '../machines/signaling-session.js';
+import { type SignalingCloseName, type SignalingSessionEvent } from '../machines/signaling-session.js';
 import { handleFrame, type SignalingService } from './dispatch.js';
 import { Lobby } from './lobby.js';
 import { drawPeerId } from './registry.js';
-import { Session } from './session.js';
+import { Session, closeQuietly } from './session.js';
 import { lobbyView, sessionView, type SignalingLobbyView, type SignalingSessionView } from './server-views.js';
 import { validOptions, type ResolvedOptions, type SignalingServerOptions } from './server-options.js';
 import { SafeEmitter, type Listener } from './safe-emitter.js';
@@ -295,15 +295,6 @@ export class SignalingServer {
     } catch (error) {
       log('error', 'library', `signaling server: the ${what} handler threw`, error);
     }
-  }
-}
-
-function closeQuietly(socket: WebSocket, close: SignalingCloseName): void {
-  try {
-    if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.close(SIGNALING_CLOSES[close].code, SIGNALING_CLOSES[close].reason);
-  } catch (error) {
-    log('warn', 'library', 'signaling: closing a socket failed', error);
-    socket.terminate();
   }
 }
 

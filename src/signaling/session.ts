@@ -143,7 +143,7 @@ export class Session {
   }
 
   get name(): string {
-    return `session-${this.id}`;
+    return this.recorder.connection;
   }
 
   get state(): string {
@@ -226,15 +226,7 @@ export class Session {
 
   /** Closes the socket with a close code and reason (a closing or closed socket is left alone). */
   closeSocket(close: SignalingCloseName): void {
-    const { code, reason } = SIGNALING_CLOSES[close];
-    const state = this.socket.readyState;
-    if (state !== WebSocket.OPEN && state !== WebSocket.CONNECTING) return;
-    try {
-      this.socket.close(code, reason);
-    } catch (error) {
-      log('warn', 'library', `signaling: closing ${this.name} failed`, error);
-      this.terminate();
-    }
+    closeQuietly(this.socket, close, this.name);
   }
 
   terminate(): void {
@@ -248,5 +240,17 @@ export class Session {
   speak(protocol: SignalingProtocol): void {
     this.protocol = protocol;
     this.wire = wireOf(protocol);
+  }
+}
+
+/** Closes `socket` with a close code and reason, unless it is already closing or closed; terminates it if that throws. */
+export function closeQuietly(socket: WebSocket, close: SignalingCloseName, name = 'a socket'): void {
+  const { code, reason } = SIGNALING_CLOSES[close];
+  if (socket.readyState !== WebSocket.OPEN && socket.readyState !== WebSocket.CONNECTING) return;
+  try {
+    socket.close(code, reason);
+  } catch (error) {
+    log('warn', 'library', `signaling: closing ${name} failed`, error);
+    socket.terminate();
   }
 }
