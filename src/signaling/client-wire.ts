@@ -3,17 +3,16 @@
  * the JSON frames of frames.ts, 3.x the text frames of text-frames.ts. Both are read into the 4.x
  * message shape (`SignalMessage`), so the client has one vocabulary. Pure, no I/O.
  */
-import { MessageType, decodeFrame, encodeFrame, type DecodeOptions, type Decoded, type SignalMessage } from './frames.js';
-import { decodeServerTextFrame, encodeTextFrame, toJsonMessage } from './text-frames.js';
+import { MessageType, decodeFrame, encodeFrame, type DecodeOptions, type Decoded, type RelayType, type SignalMessage } from './frames.js';
+import { RELAY_LETTERS, decodeServerTextFrame, encodeTextFrame, toJsonMessage } from './text-frames.js';
+import type { SignalingProtocol } from '../machines/signaling-session.js';
 
 /** The demo's protocol version: 4 (Godot 4's JSON frames) or 3 (Godot 3.x's text frames). */
-export type ProtocolVersion = 3 | 4;
+export type ProtocolVersion = SignalingProtocol;
 export const PROTOCOL_VERSIONS: readonly ProtocolVersion[] = [3, 4];
 
 /** The relays a client sends: an OFFER, ANSWER or CANDIDATE to a member (1: the host). */
-export type RelayType = typeof MessageType.OFFER | typeof MessageType.ANSWER | typeof MessageType.CANDIDATE;
-
-const RELAY_LETTERS = { [MessageType.OFFER]: 'O', [MessageType.ANSWER]: 'A', [MessageType.CANDIDATE]: 'C' } as const;
+export type { RelayType } from './frames.js';
 
 /** The demo client's join: 4.x `{"type":0,"id":mesh?0:1,"data":lobby}`; 3.x `J: <lobby>\n` (every 3.x lobby is a mesh). */
 export function encodeJoin(protocol: ProtocolVersion, lobby: string, mesh: boolean): string {

@@ -20,6 +20,7 @@ import { MessageType, type SignalMessage } from './frames.js';
 import { SafeEmitter, type Listener } from './safe-emitter.js';
 import { ClientPeers, type RelayCounts } from './client-peers.js';
 import { checkClientOptions, type ResolvedClientOptions, type SignalingClientOptions } from './client-options.js';
+import { messageBytes } from './protocol.js';
 import { decodeServerFrame, encodeJoin, encodeRelay, encodeSeal, type ProtocolVersion, type RelayType } from './client-wire.js';
 
 export { offersTo } from './client-peers.js';
@@ -186,7 +187,7 @@ export class SignalingClient {
       this.send(encodeJoin(this.protocol, this.lobby, this.mesh));
     });
     socket.on('message', (data: RawData, isBinary: boolean) => {
-      const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+      const bytes = messageBytes(data);
       this.receive(isBinary ? bytes : bytes.toString('utf8'));
     });
     socket.on('error', (error) => log('info', 'library', `${this.name}: socket error: ${error.message}`));

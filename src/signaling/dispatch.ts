@@ -6,8 +6,8 @@
  */
 import type { RawData } from 'ws';
 import { CloseReason, MESSAGE_TYPE_NAMES, MessageType, decodeFrame, type FrameRefusal } from './frames.js';
-import { decodeClientTextFrame } from './text-frames.js';
-import { detectProtocol } from './protocol.js';
+import { RELAY_TYPES, decodeClientTextFrame } from './text-frames.js';
+import { detectProtocol, messageBytes } from './protocol.js';
 import {
   SIGNALING_CLOSES,
   signalingRefusal,
@@ -46,28 +46,18 @@ const RELAY_EVENTS: Record<RelayType, SignalingSessionEvent> = {
   5: { type: 'relay', kind: 'answer' },
   6: { type: 'relay', kind: 'candidate' },
 };
-const TEXT_RELAY_TYPES = { O: MessageType.OFFER, A: MessageType.ANSWER, C: MessageType.CANDIDATE } as const;
-
-function byteLengthOf(data: RawData): number {
-  if (Array.isArray(data)) return data.reduce((sum, part) => sum + part.byteLength, 0);
-  return data.byteLength;
-}
-
-function textOf(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
-}
 
 /** Handles one frame from `session`; never throws (the caller's handler wraps it as well). */
 export function handleFrame(service: SignalingService, session: Session, data: RawData, isBinary: boolean): void {
   if (session.ended) return;
-  const bytes = byteLengthOf(data);
+  const buffer = messageBytes(data);
+  const bytes = buffer.byteLength;
   if (bytes > service.maxFrameBytes) {
     session.recordRefusal(session.recorder, { method: 'frame', machine: 'signalingSession', guard: 'frame_size', close: 'frameTooLarge' }, session.state);
     return service.endSession(session, { type: 'frame_too_large' }, 'frameTooLarge');
   }
   if (isBinary) return refuseBySession(service, session, 'frame', 'text_frame', 'binaryFrame');
-  const text = textOf(data);
+  const text = buffer.toString('utf8');
   if (session.protocol === null) {
     const detected = detectProtocol(text);
     if (!detected.ok) return refuseCodec(service, session, 'frame', detected);
@@ -105,7 +95,7 @@ function textFrame(service: SignalingService, session: Session, text: string, by
     case 'S':
       return seal(service, session);
     default:
-      return relay(service, session, TEXT_RELAY_TYPES[message.command], message.id, message.payload, bytes);
+      return relay(service, session, RELAY_TYPES[message.command], message.id, message.payload, bytes);
   }
 }
 

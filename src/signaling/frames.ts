@@ -44,6 +44,8 @@ export const MessageType = {
   SEAL: 7,
 } as const;
 export type MessageTypeName = keyof typeof MessageType;
+/** The relayed types: OFFER, ANSWER, CANDIDATE. */
+export type RelayType = typeof MessageType.OFFER | typeof MessageType.ANSWER | typeof MessageType.CANDIDATE;
 export type MessageTypeCode = (typeof MessageType)[MessageTypeName];
 
 /** Each type's name, indexed by its number. */

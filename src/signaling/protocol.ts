@@ -73,3 +73,9 @@ export function buildCandidatePayload(mid: unknown, index: unknown, candidate: u
   }
   return { ok: true, value: `\n${mid}\n${index === 0 ? 0 : index}\n${candidate}` };
 }
+
+/** A ws message as one Buffer: ws hands over a Buffer, an ArrayBuffer, or a fragmented message's Buffers. */
+export function messageBytes(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+}

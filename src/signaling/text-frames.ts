@@ -26,6 +26,7 @@ import {
   textFrame,
   type DecodeOptions,
   type Decoded,
+  type RelayType,
   type SignalMessage,
 } from './frames.js';
 
@@ -37,7 +38,9 @@ export type TextMessage =
   | { command: RelayCommand; id: number; payload: string };
 export type TextCommand = TextMessage['command'];
 
-const RELAY_TYPES: Record<RelayCommand, SignalMessage['type']> = { O: MessageType.OFFER, A: MessageType.ANSWER, C: MessageType.CANDIDATE };
+/** A relay's letter and its 4.x type, both ways. */
+export const RELAY_TYPES: Readonly<Record<RelayCommand, RelayType>> = { O: MessageType.OFFER, A: MessageType.ANSWER, C: MessageType.CANDIDATE };
+export const RELAY_LETTERS: Readonly<Record<RelayType, RelayCommand>> = { [MessageType.OFFER]: 'O', [MessageType.ANSWER]: 'A', [MessageType.CANDIDATE]: 'C' };
 
 /** The frame server.js or the 3.x client writes for this message. */
 export function encodeTextFrame(message: TextMessage): string {

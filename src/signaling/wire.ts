@@ -4,10 +4,11 @@
  * not JSON.stringify of an object: the relay path runs once per OFFER, ANSWER and CANDIDATE, and
  * the output is the same byte for byte (a test compares it with `encodeFrame`).
  */
-import { MessageType } from './frames.js';
+import { MessageType, type RelayType } from './frames.js';
+import { RELAY_LETTERS } from './text-frames.js';
 import type { SignalingProtocol } from '../machines/signaling-session.js';
 
-export type RelayType = typeof MessageType.OFFER | typeof MessageType.ANSWER | typeof MessageType.CANDIDATE;
+export type { RelayType } from './frames.js';
 
 export interface ServerWire {
   id(id: number, mesh: boolean): string;
@@ -28,8 +29,6 @@ export const JSON_WIRE: ServerWire = {
   seal: () => JSON_SEAL,
   relay: (type, from, data) => `{"type":${type},"id":${from},"data":${JSON.stringify(data)}}`,
 };
-
-const RELAY_LETTERS: Record<RelayType, string> = { [MessageType.OFFER]: 'O', [MessageType.ANSWER]: 'A', [MessageType.CANDIDATE]: 'C' };
 
 /** Every 3.x lobby is a mesh, so `I:` carries no mesh flag. */
 export const TEXT_WIRE: ServerWire = {
