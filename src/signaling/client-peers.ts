@@ -12,7 +12,7 @@ import { ConnectionState, GodotError, errorName } from '../godot/constants.js';
 import { WebRTCPeerConnection, type PeerConnectionOptions } from '../api/peer-connection.js';
 import type { Configuration } from '../api/configuration.js';
 import { log } from '../log.js';
-import { MessageType, type SignalMessage } from './frames.js';
+import { MESSAGE_TYPE_NAMES, MessageType, type SignalMessage } from './frames.js';
 import { buildCandidatePayload, parseCandidatePayload } from './protocol.js';
 import type { ProtocolVersion, RelayType } from './client-wire.js';
 
@@ -59,7 +59,6 @@ function lastReason(pc: WebRTCPeerConnection): string {
 }
 
 const ENDED_STATES: readonly ConnectionState[] = [ConnectionState.STATE_DISCONNECTED, ConnectionState.STATE_FAILED, ConnectionState.STATE_CLOSED];
-const RELAY_NAMES = { [MessageType.OFFER]: 'OFFER', [MessageType.ANSWER]: 'ANSWER', [MessageType.CANDIDATE]: 'CANDIDATE' } as const;
 
 export class ClientPeers {
   readonly connections = new Map<number, WebRTCPeerConnection>();
@@ -93,7 +92,7 @@ export class ClientPeers {
   /** An OFFER, ANSWER or CANDIDATE relayed from member `message.id`. */
   relay(message: SignalMessage): void {
     const { owner } = this.options;
-    const name = RELAY_NAMES[message.type as RelayType];
+    const name = MESSAGE_TYPE_NAMES[message.type];
     const pc = this.connections.get(message.id);
     if (pc === undefined) {
       this.relays.ignored++;
