@@ -175,7 +175,7 @@ describe('remote descriptions on a real connection', () => {
     const end = ends.open(HostileRemote.start('candidate-remote'));
     let channel: WebRTCDataChannel | null = null;
     end.pc.data_channel_received.connect((received) => (channel = received));
-    await until(() => channel?.get_ready_state() === WebRTCDataChannel.STATE_OPEN && end.pc.get_connection_state() === WebRTCPeerConnection.STATE_CONNECTED, 40_000, 'connected, the channel open');
+    await until(() => channel?.get_ready_state() === WebRTCDataChannel.STATE_OPEN && end.pc.get_connection_state() === WebRTCPeerConnection.STATE_CONNECTED, 40_000, () => `connected, the channel open (${JSON.stringify(end.pc.get_machine_states())}, channel ${channel?.get_ready_state()}, records ${JSON.stringify(end.pc.get_records().slice(-8).map((r) => (r.kind === 'transition' ? `${r.machine} ${r.from}->${r.to} ${r.event}` : `${r.kind} ${'reason' in r ? r.reason : ''}`)))})`);
     const refusals = refusalsOf(end);
     end.remote.send({ type: 'offer-without-data' });
     await until(() => refusals.length > 0, 5000, 'the refusal');
