@@ -7,6 +7,8 @@ import { gatheringMachine } from '../machines/gathering.js';
 import { signalingMachine } from '../machines/signaling.js';
 import { signalingLobbyMachine, type SignalingLobbyEvent } from '../machines/signaling-lobby.js';
 import { signalingSessionMachine, type SignalingCloseName, type SignalingSessionEvent } from '../machines/signaling-session.js';
+import { webrtcMultiplayerMachine } from '../machines/webrtc-multiplayer.js';
+import { multiplayerRemoteMachine } from '../machines/multiplayer-remote.js';
 import type { ConnectionRecord, MachineName, SignalingServiceMachineName } from '../records/record.js';
 import { parseTrail, type TrailEntry, type TrailProblem } from './trail.js';
 
@@ -40,6 +42,8 @@ const MACHINES: Record<MachineName, AnyStateMachine> = {
   dataChannel: dataChannelMachine,
   signalingSession: signalingSessionMachine,
   signalingLobby: signalingLobbyMachine,
+  webrtcMultiplayer: webrtcMultiplayerMachine,
+  multiplayerRemote: multiplayerRemoteMachine,
 };
 /**
  * The input a signaling actor is replayed with. Its records name what its guards read (ids on
@@ -293,8 +297,9 @@ class Life {
             problem(`refused ${record.method}: ${machine} was in ${this.machines[machine].state}, but the refusal says ${said} (a refused call changes nothing)`);
           }
         }
-        if (record.machine !== 'arguments' && record.machine !== 'dataChannel' && record.state !== this.machines[record.machine].state) {
-          problem(`refused ${record.method}: ${record.machine} was in ${this.machines[record.machine].state}, but the refusal says ${record.state}`);
+        const own = record.machine as (typeof CONNECTION_MACHINES)[number];
+        if (record.machine !== 'arguments' && record.machine !== 'dataChannel' && record.state !== this.machines[own].state) {
+          problem(`refused ${record.method}: ${record.machine} was in ${this.machines[own].state}, but the refusal says ${record.state}`);
         }
         return;
       }
@@ -362,7 +367,7 @@ class Life {
     }
     if (machine !== 'dataChannel') {
       if (channel !== undefined) problem(`a ${machine} record with a channel (${channel})`);
-      return this.machines[machine];
+      return this.machines[machine as (typeof CONNECTION_MACHINES)[number]];
     }
     if (channel === undefined) {
       problem('a dataChannel record without a channel');

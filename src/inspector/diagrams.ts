@@ -4,6 +4,8 @@ import { gatheringMachine } from '../machines/gathering.js';
 import { signalingMachine } from '../machines/signaling.js';
 import { signalingLobbyMachine } from '../machines/signaling-lobby.js';
 import { signalingSessionMachine } from '../machines/signaling-session.js';
+import { webrtcMultiplayerMachine } from '../machines/webrtc-multiplayer.js';
+import { multiplayerRemoteMachine } from '../machines/multiplayer-remote.js';
 import type { MachineName } from '../records/record.js';
 import { machineGraph, type MachineGraph } from './graph.js';
 
@@ -12,6 +14,8 @@ export const DIAGRAM_MACHINES = {
   signaling: signalingMachine, connection: connectionMachine, gathering: gatheringMachine, dataChannel: dataChannelMachine,
   signalingSession: signalingSessionMachine,
   signalingLobby: signalingLobbyMachine,
+  webrtcMultiplayer: webrtcMultiplayerMachine,
+  multiplayerRemote: multiplayerRemoteMachine,
 };
 
 const graphs = new Map<MachineName, MachineGraph>();

@@ -30,3 +30,7 @@ export type {
 } from './signaling-session.js';
 export { signalingLobbyMachine, signalingLobbyGuardCloses, relayTarget, peersSeenBy, lobbyWireId, describeLobbyEvent, MAX_PEER_ID } from './signaling-lobby.js';
 export type { SignalingLobbyStateName, SignalingLobbyEvent, SignalingLobbyContext, SignalingLobbyInput, LobbyEnd } from './signaling-lobby.js';
+export { webrtcMultiplayerMachine, webrtcMultiplayerGuardReasons, describeMultiplayerEvent, parseMultiplayerEvent } from './webrtc-multiplayer.js';
+export type { WebRTCMultiplayerStateName, WebRTCMultiplayerEvent, WebRTCMultiplayerContext, MultiplayerEnd } from './webrtc-multiplayer.js';
+export { multiplayerRemoteMachine, describeRemoteEvent, parseRemoteEvent } from './multiplayer-remote.js';
+export type { MultiplayerRemoteStateName, MultiplayerRemoteEvent, MultiplayerRemoteContext, MultiplayerRemoteInput, RemovalCause } from './multiplayer-remote.js';

@@ -1,13 +1,19 @@
 import type { GodotError } from '../godot/constants.js';
 
 /** Which machine a record speaks of. */
-export type MachineName = ConnectionMachineName | SignalingServiceMachineName;
+export type MachineName = ConnectionMachineName | SignalingServiceMachineName | MultiplayerMachineName;
 
 /** A WebRTCPeerConnection's machines, and its channels'. */
 export type ConnectionMachineName = 'signaling' | 'connection' | 'gathering' | 'dataChannel';
 
 /** The signaling service's actors: a client socket's session, and a lobby. Their records' `connection` is the actor's name (`session-<id>`, `lobby-<n>`). */
 export type SignalingServiceMachineName = 'signalingSession' | 'signalingLobby';
+
+/**
+ * Godot 3's WebRTCMultiplayer (its records' `connection` is its name, `mp-1` by default) and each
+ * of its remote peers (the same `connection`, and `channel` `peer <id>`).
+ */
+export type MultiplayerMachineName = 'webrtcMultiplayer' | 'multiplayerRemote';
 
 /** What every record has: its place in the connection's sequence, when, and whose it is. */
 export interface RecordBase {
