@@ -7,6 +7,7 @@ export { startAudit, type Audit, type AuditOptions } from './audit.js';
 export { JsonlSink, type JsonlSinkOptions } from './jsonl-sink.js';
 export { parseTrail, type ParsedTrail, type TrailEntry, type TrailProblem } from './trail.js';
 export { verifyTrail, eventFromRecord, type Verification, type ConnectionLife } from './verify.js';
+export { type MultiplayerSummary, type RemoteLife } from './verify-multiplayer.js';
 export { formatTimeline } from './timeline.js';
 export { runCli } from './cli.js';
 export { redactRecord, redactText, redactValue, REDACTED, SECRET_KEYS } from '../records/redact.js';

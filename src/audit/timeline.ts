@@ -1,5 +1,8 @@
 import { SIGNALING_CLOSES, type SignalingCloseName } from '../machines/signaling-session.js';
+import type { RemovalCause } from '../machines/multiplayer-remote.js';
+import type { MultiplayerEnd } from '../machines/webrtc-multiplayer.js';
 import type { ConnectionRecord } from '../records/record.js';
+import type { MultiplayerSummary } from './verify-multiplayer.js';
 import type { ConnectionLife, Verification } from './verify.js';
 
 /**
@@ -30,6 +33,7 @@ function formatConnection(life: ConnectionLife): string {
   if (life.closed !== null) lines.push(`  closed: ${closedBy(life.closed)}, from ${life.closed.from}`);
   const ended = serviceEnd(life);
   if (ended !== null) lines.push(`  closed: ${ended}`);
+  if (life.multiplayer !== undefined) lines.push(...multiplayerEnds(life.multiplayer));
   const problemsByLine = new Map<number, string[]>();
   for (const problem of life.problems) problemsByLine.set(problem.line, [...(problemsByLine.get(problem.line) ?? []), problem.message]);
   const seqWidth = Math.max(...life.entries.map(({ record }) => String(record.seq).length)) + 1;
@@ -54,8 +58,33 @@ function closedBy(cause: NonNullable<ConnectionLife['closed']>): string {
   }
 }
 
-/** The signaling service's machines by shorter names, so that their lines keep the columns. */
-const SHORT_NAMES: Record<string, string> = { signalingSession: 'session', signalingLobby: 'lobby' };
+/** The signaling service's and the multiplayer's machines by shorter names, so that their lines keep the columns. */
+const SHORT_NAMES: Record<string, string> = { signalingSession: 'session', signalingLobby: 'lobby', webrtcMultiplayer: 'multiplayer', multiplayerRemote: 'remote' };
+
+const MULTIPLAYER_ENDS: Record<MultiplayerEnd['by'], string> = {
+  close: 'by the app (close())',
+  server_disconnected: 'its server (peer 1) left: server_disconnected',
+  connection_failed: 'its link to the server (peer 1) ended before it connected: connection_failed',
+};
+
+const REMOVALS: Record<RemovalCause, string> = {
+  remove_peer: 'by the app (remove_peer())',
+  close: 'by the multiplayer’s close()',
+  connection: 'at a poll: its connection had ended',
+  channel: 'at a poll: one of its channels had closed',
+};
+
+/** A WebRTCMultiplayer's "why it ended" lines: its own last end, then each removed remote peer's. */
+function multiplayerEnds(summary: MultiplayerSummary): string[] {
+  const lines: string[] = [];
+  if (summary.ended !== null) lines.push(`  ended: ${MULTIPLAYER_ENDS[summary.ended.by]}, from ${summary.ended.from}`);
+  for (const remote of summary.remotes) {
+    if (remote.removed === null) continue;
+    const again = remote.run === 1 ? '' : ` (added again, ${remote.run})`;
+    lines.push(`  ${remote.channel}${again} removed: ${REMOVALS[remote.removed.by]}, from ${remote.removed.from}`);
+  }
+  return lines;
+}
 
 function who(record: ConnectionRecord): string {
   if (record.channel !== undefined) return record.channel;

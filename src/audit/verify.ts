@@ -1,8 +1,7 @@
-import { createActor, type AnyActorRef, type AnyStateMachine } from 'xstate';
+import type { AnyStateMachine } from 'xstate';
 import { connectionMachine, type CloseCause } from '../machines/connection.js';
 import { dataChannelMachine } from '../machines/data-channel.js';
 import { SDP_TYPES, type AnyMachineEvent } from '../machines/events.js';
-import { stateName } from '../machines/explain.js';
 import { gatheringMachine } from '../machines/gathering.js';
 import { signalingMachine } from '../machines/signaling.js';
 import { signalingLobbyMachine, type SignalingLobbyEvent } from '../machines/signaling-lobby.js';
@@ -10,7 +9,9 @@ import { signalingSessionMachine, type SignalingCloseName, type SignalingSession
 import { webrtcMultiplayerMachine } from '../machines/webrtc-multiplayer.js';
 import { multiplayerRemoteMachine } from '../machines/multiplayer-remote.js';
 import type { ConnectionRecord, MachineName, SignalingServiceMachineName } from '../records/record.js';
+import { Replay, replayAnomaly, replayTransition } from './replay.js';
 import { parseTrail, type TrailEntry, type TrailProblem } from './trail.js';
+import { MultiplayerReplay, type MultiplayerSummary } from './verify-multiplayer.js';
 
 export interface Verification {
   ok: boolean;
@@ -29,10 +30,16 @@ export interface ConnectionLife {
   run: number;
   entries: TrailEntry[];
   problems: TrailProblem[];
-  /** Where the replay left each machine: signaling, connection, gathering, and each channel by its key. */
+  /**
+   * Where the replay left each machine: signaling, connection, gathering, and each channel by its
+   * key; a session's or lobby's one machine; a WebRTCMultiplayer's `webrtcMultiplayer` and each
+   * remote peer by its channel (`peer 2`).
+   */
   states: Record<string, string>;
   /** Why the connection closed, as the replayed connection machine keeps it (who, the limit, the state before); null if it is not closed. */
   closed: CloseCause | null;
+  /** A WebRTCMultiplayer's life only: its unique id, how it last ended, and each of its remote peers' lives. */
+  multiplayer?: MultiplayerSummary;
 }
 
 const MACHINES: Record<MachineName, AnyStateMachine> = {
@@ -77,6 +84,12 @@ const CONNECTION_MACHINES = ['signaling', 'connection', 'gathering'] as const;
  * A channel's id is -1 until the stack assigns it: a record for `label#N` continues the machine
  * of `label#-1` when that one is in the record's `from` state; a `label#id` whose machine is
  * closed and that starts again from `connecting` is a new channel with the same label and id.
+ *
+ * A WebRTCMultiplayer's records (`mp-1`) are a life of their own (`verify-multiplayer.ts`): its
+ * machine, and one remote machine per `peer <id>` channel, replayed the same way; its
+ * WebRTCPeerConnections keep their own lives (`pc-N`). A signaling session's or lobby's records
+ * are one machine's life. A record of another kind of life than its first one is a problem.
+ * Stack errors (`multiplayer.packet`, `limit.*`, ...) are kept, not replayed.
  *
  * The trail is JSON Lines text, parsed entries, or records (their line is their position).
  *
@@ -180,45 +193,35 @@ export function eventFromRecord(text: string): ReplayedEvent | string {
   }
 }
 
-/** One machine, replayed: a real actor of the real machine. */
-class Replay {
-  private actor: AnyActorRef;
+/** What a life is the life of: a WebRTCPeerConnection (the default), a signaling session or lobby, or a WebRTCMultiplayer. */
+type LifeKind = 'connection' | SignalingServiceMachineName | 'webrtcMultiplayer';
 
-  constructor(
-    readonly machine: AnyStateMachine,
-    private readonly input?: unknown,
-  ) {
-    this.actor = createActor(machine, { input }).start();
-  }
-
-  get state(): string {
-    return stateName(this.actor.getSnapshot());
-  }
-
-  get context(): unknown {
-    return this.actor.getSnapshot().context;
-  }
-
-  has(state: string): boolean {
-    return Object.prototype.hasOwnProperty.call(this.machine.root.states, state);
-  }
-
-  can(event: ReplayedEvent): boolean {
-    return this.actor.getSnapshot().can(event);
-  }
-
-  send(event: ReplayedEvent): void {
-    this.actor.send(event);
-  }
-
-  /** Carries on from `state` (keeping the context the replay built), after a problem. */
-  resync(state: string): void {
-    if (!this.has(state) || state === this.state) return;
-    const context = this.actor.getSnapshot().context;
-    this.actor.stop();
-    this.actor = createActor(this.machine, { snapshot: this.machine.resolveState({ value: state, context }), input: this.input }).start();
+/** The kind of life a record belongs to; null for a record that names no machine (a stack error, a bare argument refusal). */
+function kindOf(record: ConnectionRecord): LifeKind | null {
+  if (record.kind === 'stack_error') return null;
+  switch (record.machine) {
+    case 'webrtcMultiplayer':
+    case 'multiplayerRemote':
+      return 'webrtcMultiplayer';
+    case 'signalingSession':
+    case 'signalingLobby':
+      return record.machine;
+    case 'arguments': {
+      const states = record.kind === 'refusal' ? Object.keys(record.states ?? {}) : [];
+      if (states.includes('webrtcMultiplayer')) return 'webrtcMultiplayer';
+      return record.channel !== undefined || states.some((machine) => (CONNECTION_MACHINES as readonly string[]).includes(machine)) ? 'connection' : null;
+    }
+    default:
+      return 'connection';
   }
 }
+
+const LIFE_NAMES: Record<LifeKind, string> = {
+  connection: 'WebRTCPeerConnection',
+  signalingSession: 'signalingSession',
+  signalingLobby: 'signalingLobby',
+  webrtcMultiplayer: 'WebRTCMultiplayer',
+};
 
 class Life {
   readonly entries: TrailEntry[] = [];
@@ -227,6 +230,8 @@ class Life {
   lastTime = -Infinity;
   lastMonotonic = -Infinity;
   first: ConnectionRecord | null = null;
+  /** Set by its first record that names a machine; a record of another kind of life is a problem. */
+  private kind: LifeKind | null = null;
   private readonly machines = {
     signaling: new Replay(signalingMachine),
     connection: new Replay(connectionMachine),
@@ -234,7 +239,8 @@ class Life {
   };
   private readonly channels = new Map<string, Replay>();
   /** The actor of a signaling service's life (a session or a lobby): one machine, no channels. */
-  private service: { name: SignalingServiceMachineName; replay: Replay } | null = null;
+  private service: Replay | null = null;
+  private multiplayer: MultiplayerReplay | null = null;
 
   constructor(
     readonly connection: string,
@@ -251,30 +257,28 @@ class Life {
     this.first ??= record;
     const problem = (message: string): void => void this.problems.push({ line, connection: this.name, seq: record.seq, message });
     this.checkOrder(record, problem);
+    if (record.kind === 'stack_error') return;
+    const kind = kindOf(record);
+    if (kind !== null) {
+      this.kind ??= kind;
+      if (kind !== this.kind) return problem(`a ${record.machine} record in the life of a ${LIFE_NAMES[this.kind]}`);
+    }
+    if (this.kind === 'webrtcMultiplayer') {
+      this.multiplayer ??= new MultiplayerReplay();
+      if (record.kind === 'transition') this.multiplayer.transition(record, problem);
+      else if (record.kind === 'refusal') this.multiplayer.refusal(record, problem);
+      else this.multiplayer.anomaly(record, problem);
+      return;
+    }
     switch (record.kind) {
       case 'transition': {
         const replay = this.machineOf(record.machine, record.channel, record.from, problem);
         if (replay === null) return;
-        const who = describeMachine(record.machine, record.channel);
         const event = eventFromRecord(record.event);
-        if (typeof event === 'string') return problem(`${who}: ${event}`);
-        if (record.machine === 'signalingLobby' && event.type === 'join') (event as { protocol?: unknown }).protocol = (replay.context as { protocol: unknown }).protocol;
-        if (!replay.has(record.from)) return problem(`${who} has no state ${JSON.stringify(record.from)}`);
-        if (!replay.has(record.to)) return problem(`${who} has no state ${JSON.stringify(record.to)}`);
-        if (replay.state !== record.from) {
-          problem(`${who} was in ${replay.state}, but the record says it went from ${record.from}`);
-          replay.resync(record.from);
+        if (record.machine === 'signalingLobby' && typeof event !== 'string' && event.type === 'join') {
+          (event as { protocol?: unknown }).protocol = (replay.context as { protocol: unknown }).protocol;
         }
-        if (!replay.can(event)) {
-          replay.resync(record.to);
-          return problem(`${who} does not take ${record.event} in ${record.from}: not a legal transition`);
-        }
-        replay.send(event);
-        if (replay.state !== record.to) {
-          const landed = replay.state;
-          replay.resync(record.to);
-          return problem(`${who} goes from ${record.from} on ${record.event} to ${landed}, not to ${record.to}: not a legal transition`);
-        }
+        replayTransition(replay, describeMachine(record.machine, record.channel), event, record, problem);
         return;
       }
       case 'refusal': {
@@ -306,31 +310,24 @@ class Life {
       case 'stack_anomaly': {
         const replay = this.machineOf(record.machine, record.channel, record.state, problem);
         if (replay === null) return;
-        const who = describeMachine(record.machine, record.channel);
-        if (replay.state !== record.state) {
-          problem(`stack anomaly: ${who} was in ${replay.state}, but the record says ${record.state}`);
-          replay.resync(record.state);
-        }
-        const event = eventFromRecord(record.event);
-        if (typeof event === 'string') return problem(`stack anomaly: ${event}`);
-        if (replay.can(event)) problem(`stack anomaly: ${who} takes ${record.event} in ${record.state}, so it is no anomaly`);
+        replayAnomaly(replay, describeMachine(record.machine, record.channel), eventFromRecord(record.event), record, problem);
         return;
       }
-      case 'stack_error':
-        return;
     }
   }
 
   summary(): ConnectionLife {
-    const states: Record<string, string> = {};
-    if (this.service !== null) {
-      states[this.service.name] = this.service.replay.state;
-      return { name: this.name, connection: this.connection, run: this.run, entries: this.entries, problems: this.problems, states, closed: null };
+    const life = { name: this.name, connection: this.connection, run: this.run, entries: this.entries, problems: this.problems };
+    if (this.service !== null) return { ...life, states: { [this.kind as SignalingServiceMachineName]: this.service.state }, closed: null };
+    if (this.kind === 'webrtcMultiplayer') {
+      const multiplayer = (this.multiplayer ??= new MultiplayerReplay());
+      return { ...life, states: multiplayer.states(), closed: null, multiplayer: multiplayer.summary() };
     }
+    const states: Record<string, string> = {};
     for (const machine of CONNECTION_MACHINES) states[machine] = this.machines[machine].state;
     for (const [key, replay] of this.channels) states[key] = replay.state;
     const { closed } = this.machines.connection.context as { closed: CloseCause | null };
-    return { name: this.name, connection: this.connection, run: this.run, entries: this.entries, problems: this.problems, states, closed };
+    return { ...life, states, closed };
   }
 
   private checkOrder(record: ConnectionRecord, problem: (message: string) => void): void {
@@ -350,20 +347,12 @@ class Life {
     this.lastMonotonic = Math.max(this.lastMonotonic, record.monotonic);
   }
 
-  /** The replay of a record's machine; null (after saying why) if the record names none. */
+  /** The replay of a connection's or a service's record's machine; null (after saying why) if the record names none. */
   private machineOf(machine: MachineName, channel: string | undefined, state: string, problem: (message: string) => void): Replay | null {
     if (machine === 'signalingSession' || machine === 'signalingLobby') {
       if (channel !== undefined) problem(`a ${machine} record with a channel (${channel})`);
-      this.service ??= { name: machine, replay: new Replay(MACHINES[machine], SERVICE_INPUTS[machine]) };
-      if (this.service.name !== machine) {
-        problem(`a ${machine} record in the life of a ${this.service.name}`);
-        return null;
-      }
-      return this.service.replay;
-    }
-    if (this.service !== null) {
-      problem(`a ${machine} record in the life of a ${this.service.name}`);
-      return null;
+      this.service ??= new Replay(MACHINES[machine], SERVICE_INPUTS[machine]);
+      return this.service;
     }
     if (machine !== 'dataChannel') {
       if (channel !== undefined) problem(`a ${machine} record with a channel (${channel})`);
