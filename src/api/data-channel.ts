@@ -81,6 +81,12 @@ export class WebRTCDataChannel {
   private lowThreshold = 0;
   private readonly counts = { messages_sent: 0, bytes_sent: 0, messages_received: 0, bytes_received: 0 };
   private readonly receivers: Receivers;
+  /**
+   * @internal Set by an owner that reads this channel (Godot 3's WebRTCMultiplayer under event
+   * dispatch): called inside the stack's callback after each packet is queued, so it may only
+   * schedule work, never run user code.
+   */
+  onPacketQueued: (() => void) | null = null;
 
   /** @internal Built by WebRTCPeerConnection. */
   constructor(
@@ -107,6 +113,7 @@ export class WebRTCDataChannel {
         this.counts.bytes_received += data.byteLength;
         this.budget.took(this.received, cost, name);
         this.receivers.wake();
+        if (this.onPacketQueued !== null) this.onPacketQueued();
       },
     });
   }
