@@ -1,8 +1,10 @@
 /**
- * A real Godot 3 engine in a child process: Debian's headless `godot3-server` running the test
- * client of `test/godot3/project/` (the 3.x webrtc_signaling demo's client logic) with the official
- * WebRTC plugin linked in as `res://webrtc/`. The client prints one `EVENT <name> <args...>` line
- * per event; this end keeps them (and every other line of stdout and stderr) and waits for them.
+ * A real Godot 3 engine in a child process: Debian's headless `godot3-server` running a test
+ * project (by default `test/godot3/project/`, the 3.x webrtc_signaling demo's client logic;
+ * `MP_PROJECT`, `test/godot3/mp-project/`, the same client on Godot's high-level multiplayer) with
+ * the official WebRTC plugin linked in as `res://webrtc/`. The project prints one
+ * `EVENT <name> <args...>` line per event; this end keeps them (and every other line of stdout
+ * and stderr) and waits for them.
  *
  * Nothing here skips: a missing engine or plugin is an error that says where it was looked for.
  * Every engine started through {@link useGodot} is killed after its test, and its output is printed
@@ -18,6 +20,8 @@ import { afterEach, onTestFailed } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const PROJECT = fileURLToPath(new URL('../project', import.meta.url));
+/** The Godot 3 high-level multiplayer peer (get_tree().network_peer = a WebRTCMultiplayer): see its main.gd. */
+export const MP_PROJECT = fileURLToPath(new URL('../mp-project', import.meta.url));
 const PLUGIN_LIBRARY = 'lib/libwebrtc_native.linux.template_release.x86_64.so';
 /** The longest an engine may live, whatever the test does: the client quits by itself after it. */
 const MAX_SECONDS = 90;
@@ -82,11 +86,17 @@ export interface GodotStart {
   /** The lobby to join; '' creates one. */
   lobby: string;
   maxSeconds?: number;
+  /** The project folder to run (copied first); default `test/godot3/project/`. */
+  project?: string;
+  /** More user arguments, after `--url=`, `--lobby=` and `--max-seconds=`. */
+  args?: readonly string[];
 }
 
 export class GodotProcess {
   readonly events: GodotEvent[] = [];
   readonly output: string[] = [];
+  /** What it wrote to stderr, line by line (the engine's `ERROR: ...` and `At: ...` lines), the last 2000. */
+  readonly stderr: string[] = [];
   readonly exited: Promise<GodotExit>;
   /** The first stderr line that shows libdatachannel's known setup fault ({@link KNOWN_FAULT}), if any. */
   knownFault: string | null = null;
@@ -117,14 +127,14 @@ export class GodotProcess {
   }
 
   /** Copies the project to a temporary directory, links the plugin into it and starts the engine on it. */
-  static start({ url, lobby, maxSeconds = MAX_SECONDS }: GodotStart): GodotProcess {
+  static start({ url, lobby, maxSeconds = MAX_SECONDS, project: source = PROJECT, args: extra = [] }: GodotStart): GodotProcess {
     const binary = findGodot();
     const plugin = findPlugin();
     const dir = mkdtempSync(join(tmpdir(), 'godot3-client-'));
     const project = join(dir, 'project');
-    cpSync(PROJECT, project, { recursive: true });
+    cpSync(source, project, { recursive: true });
     symlinkSync(plugin, join(project, 'webrtc'), 'dir');
-    const args = ['--path', project, '--', `--url=${url}`, `--lobby=${lobby}`, `--max-seconds=${Math.min(maxSeconds, MAX_SECONDS)}`];
+    const args = ['--path', project, '--', `--url=${url}`, `--lobby=${lobby}`, `--max-seconds=${Math.min(maxSeconds, MAX_SECONDS)}`, ...extra];
     // Its user data (logs, app_userdata) goes to the temporary directory too.
     const env = { ...process.env, XDG_DATA_HOME: join(dir, 'data'), XDG_CONFIG_HOME: join(dir, 'config'), XDG_CACHE_HOME: join(dir, 'cache') };
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
@@ -191,6 +201,10 @@ export class GodotProcess {
 
   private line(line: string, label: 'out' | 'err'): void {
     this.keep(`${label} ${line}`);
+    if (label === 'err') {
+      this.stderr.push(line);
+      if (this.stderr.length > KEPT_LINES) this.stderr.splice(0, this.stderr.length - KEPT_LINES);
+    }
     if (label === 'err' && this.knownFault === null && KNOWN_FAULT.test(line)) {
       this.knownFault = line.trim();
       this.wake();
