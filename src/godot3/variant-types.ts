@@ -402,8 +402,12 @@ export function variantsEqual(a: unknown, b: unknown, depth = 0): boolean {
       const y = b instanceof Real ? b.value : (b as number);
       return x === y || (x !== x && y !== y);
     }
-    case VariantType.NODE_PATH:
-      return String(a) === String(b) && (a as NodePath).absolute === (b as NodePath).absolute;
+    case VariantType.NODE_PATH: {
+      const x = a as NodePath;
+      const y = b as NodePath;
+      const same = (p: readonly string[], q: readonly string[]) => p.length === q.length && p.every((name, i) => name === q[i]);
+      return x.absolute === y.absolute && same(x.names, y.names) && same(x.subnames, y.subnames);
+    }
     case VariantType.RID:
       return true;
     case VariantType.OBJECT:
