@@ -5,7 +5,10 @@
  * message from every peer to every other. Then the host seals the lobby: the server closes the
  * sockets ("Seal complete"), the mesh outlives them, and the demo closes it. Prints a timeline
  * of every state change of every machine (sessions, the lobby, the connections and channels)
- * and a summary. Exits 0; 1 with what is missing if it is not done within 20 s.
+ * and a summary. Then a second part (demo/godot3-server.ts): a Godot 3.x multiplayer server in
+ * Node (id 1, WebRTCMultiplayer + MultiplayerAPI) whose two Node clients send it RAW packets and
+ * call an RPC on it, which it answers with an RPC back. Exits 0; 1 with what is missing if a part
+ * is not done within 20 s (--inspect runs the mesh part only).
  *
  *   npm start                        the demo
  *   npm start -- --audit FILE        also appends every record to FILE (JSON Lines);
@@ -22,6 +25,7 @@ import { startAudit } from '../src/audit/index.js';
 import { startInspector } from '../src/inspector/index.js';
 import { SignalingServer, type SignalingSessionView } from '../src/signaling/server.js';
 import { SignalingClient } from '../src/signaling/client.js';
+import { runGodot3Server } from './godot3-server.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -106,9 +110,11 @@ async function finish(code: number): Promise<void> {
 
 let giveUp: NodeJS.Timeout | undefined;
 let interrupted: () => void = () => {};
+let wasInterrupted = false;
 const interruption = new Promise<void>((resolve) => (interrupted = resolve));
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    wasInterrupted = true;
     interrupted();
     print(`\n${signal}: closing the mesh, the sockets and the server`);
     void finish(0);
@@ -123,6 +129,8 @@ if (!finished) {
   }, DEADLINE_MS);
   await run();
 }
+// The mesh part passed: the Godot 3.x multiplayer part, with its own server, lobby and deadline.
+if (!flags.inspect && !wasInterrupted && process.exitCode === 0) process.exitCode = await runGodot3Server({ print, stamp, interrupted: interruption });
 
 async function run(): Promise<void> {
   print(`webrtc-statecharts: the Godot webrtc_signaling demo, a host and ${memberCount} member${memberCount === 1 ? '' : 's'} in a mesh lobby (${protocol}.x protocol, loopback)\n`);

@@ -76,6 +76,41 @@ describe('npm start: the mesh demo', () => {
     expect(out).not.toMatch(/a=ice-pwd|a=fingerprint/);
   });
 
+  it('then a Godot 3.x server in Node: two Node clients send it RAW and call its remote hello(), it answers each with an RPC', () => {
+    const out = run.stdout;
+    const start = out.indexOf('a Godot 3.x multiplayer server in Node (id 1) and 2 Node clients in a 3.x lobby');
+    expect(start, out).toBeGreaterThan(out.indexOf('all 6 messages arrived'));
+    const part = out.slice(start);
+    const line = (pattern: string) => new RegExp(`^\\+\\s*[\\d.]+ ms {2}${pattern}$`, 'm');
+    expect(part).toMatch(line('srv +created 3\\.x lobby "[A-Za-z0-9]+" as id 1: CONNECTION_CONNECTED, is_network_server\\(\\) true'));
+    const clients = [...part.matchAll(/^\+\s*[\d.]+ ms {2}(c[12]) +joined as id (\d+): initialize\(\2, true\) → CONNECTION_CONNECTING until 1 connects$/gm)].map((m) => ({ name: m[1]!, id: m[2]! }));
+    expect(clients.map(({ name }) => name)).toEqual(['c1', 'c2']);
+    expect(new Set(clients.map(({ id }) => id)).size).toBe(2);
+    for (const { name, id } of clients) {
+      // In order: the client's connection_succeeded, then the server gets its RAW and its hello, then the client the welcome.
+      const order = [
+        line(`${name} +connected_to_server \\(connection_succeeded\\): CONNECTION_CONNECTED`),
+        line(`${name} +send_bytes\\("raw bytes from ${id}", 1\\) → OK`),
+        line(`${name} +rpc_id\\(1, 'Main/Server', 'hello', "hi from ${id}"\\) → OK`),
+        line(`srv +RAW from ${id}: "raw bytes from ${id}"`),
+        line(`srv +hello\\("hi from ${id}"\\) from ${id}`),
+        line(`srv +rpc_id\\(${id}, 'Main/Client', 'welcome', …\\) → OK`),
+        line(`${name} +welcome\\("welcome, ${id}, from the server of [12] peers?"\\) from 1`),
+      ].map((pattern) => part.search(pattern));
+      expect(order.every((at) => at >= 0), `${name}: ${order}`).toBe(true);
+      expect([...order].sort((a, b) => a - b)).toEqual(order);
+      // The multiplayer machines in the timeline: the client waits for 1, the server's map counts it connected.
+      expect(part).toMatch(line(`${name}-mp +webrtcMultiplayer disconnected → connecting   \\(initialize\\(${id},server_compatibility\\)\\)`));
+      expect(part).toMatch(line(`${name}-mp +webrtcMultiplayer connecting → connected   \\(peer_connected\\(1\\)\\)`));
+      expect(part).toMatch(line(`srv-mp +remote peer ${id} +added → connected   \\(channels_open\\)`));
+      expect(part).toMatch(new RegExp(`^ {4}${id} → 1: RAW "raw bytes from ${id}", rpc hello\\("hi from ${id}"\\); 1 → ${id}: rpc welcome\\(`, 'm'));
+    }
+    expect(part).toMatch(line('srv-mp +webrtcMultiplayer disconnected → connected   \\(initialize\\(1,server_compatibility\\)\\)'));
+    expect(part).toMatch(/^ {2}the server's MultiplayerAPI received 2 remote_call, 2 simplify_path, 2 confirm_path, 2 raw \(\d+ bytes\), sent 2 remote_call, 2 simplify_path, 2 confirm_path, dropped 0$/m);
+    expect(part).not.toMatch(/refusal:|stack_anomaly:|stack_error:/);
+    expect(part).toMatch(/^done \(\+\s*[\d.]+ ms\)\.$/m);
+  });
+
   it('--audit FILE: its trail verifies, by verifyTrail and by webrtc-statecharts audit', () => {
     expect(run.stdout).toMatch(/^audit: \d+ records appended to .*mesh\.jsonl/m);
     const verification = verifyTrail(readFileSync(trail, 'utf8'));
