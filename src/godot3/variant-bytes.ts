@@ -8,6 +8,11 @@ export interface ByteSink {
   bytes: Uint8Array;
   view: DataView;
   length: number;
+  /**
+   * Where the outermost Variant being written starts. Godot pads to 4 bytes relative to that
+   * start, not to the packet's: in a packet, arguments begin after a name of any length.
+   */
+  base: number;
 }
 
 const INITIAL_CAPACITY = 512;
@@ -21,6 +26,7 @@ export function openSink(): ByteSink {
   const sink = spare ?? newSink(INITIAL_CAPACITY);
   spare = null;
   sink.length = 0;
+  sink.base = 0;
   return sink;
 }
 
@@ -38,7 +44,7 @@ export function releaseSink(sink: ByteSink): void {
 
 function newSink(capacity: number): ByteSink {
   const bytes = new Uint8Array(capacity);
-  return { bytes, view: new DataView(bytes.buffer), length: 0 };
+  return { bytes, view: new DataView(bytes.buffer), length: 0, base: 0 };
 }
 
 /** Makes room for `count` more bytes. */
@@ -70,9 +76,9 @@ export function writeBytes(sink: ByteSink, bytes: Uint8Array): void {
   sink.length += bytes.length;
 }
 
-/** Zero bytes up to the next multiple of 4 of the sink's length (every encoded Variant is 4-aligned). */
+/** Zero bytes up to the next multiple of 4 from `sink.base` (every encoded Variant's length is a multiple of 4). */
 export function pad4(sink: ByteSink): void {
-  const pad = (4 - (sink.length % 4)) % 4;
+  const pad = (4 - ((sink.length - sink.base) % 4)) % 4;
   reserve(sink, pad);
   for (let i = 0; i < pad; i++) sink.bytes[sink.length++] = 0;
 }

@@ -45,6 +45,7 @@ const UINT64_MAX = 2n ** 64n - 1n;
  * partial value: the caller drops it). `depth` is how many containers enclose `value`.
  */
 export function writeVariant(sink: ByteSink, value: unknown, depth: number, maxDepth: number): string | null {
+  if (depth === 0) sink.base = sink.length;
   switch (typeof value) {
     case 'boolean':
       writeU32(sink, VariantType.BOOL);
