@@ -10,7 +10,8 @@
 #
 # It prints one line per thing it sees, `EVENT <name> <json>`, and acts on commands a peer sends as
 # RAW packets (send_bytes) holding JSON: {"do": "step", "name": <step>, "to": <peer id>} runs one of
-# the scripted steps of godot3-multiplayer-wire.md §5 (see _step), {"do": "quit"} quits with code 0.
+# the scripted steps of godot3-multiplayer-wire.md §5 (see _step), {"do": "seal"} seals the lobby
+# (the host's S:), {"do": "quit"} quits with code 0.
 extends Node
 
 const SignalingClient = preload("res://signaling_client.gd")
@@ -86,6 +87,8 @@ func _command(from, command):
 	match command.get("do", ""):
 		"quit":
 			_quit(0, "told by %d" % from)
+		"seal":
+			_event("seal_sent", {"error": signaling.seal()})
 		"step":
 			var name = str(command.get("name", ""))
 			var results = _step(name, int(command.get("to", 0)))
