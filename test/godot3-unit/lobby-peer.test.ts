@@ -11,6 +11,8 @@ import { SignalingServer } from '../../src/signaling/server.js';
 import { MultiplayerLobbyPeer } from '../../src/godot3/lobby-peer.js';
 import { ConnectionStatus, TransferMode } from '../../src/godot3/constants.js';
 import type { NetworkedMultiplayerPeer } from '../../src/godot3/networked-peer.js';
+import { MultiplayerAPI } from '../../src/godot3/multiplayer-api.js';
+import type { Variant } from '../../src/godot3/variant-types.js';
 
 const { CONNECTION_DISCONNECTED, CONNECTION_CONNECTING, CONNECTION_CONNECTED } = ConnectionStatus;
 const servers = new Set<SignalingServer>();
@@ -154,6 +156,11 @@ describe('MultiplayerLobbyPeer in a 3.x lobby', { timeout: 40_000 }, () => {
       }
     }
     for (const member of all) expect(member.peer.signaling.relays).toEqual({ ignored: 0, refused: 0 });
+    // The happy path refuses nothing: not the multiplayer, not a connection.
+    for (const member of all) {
+      const records = [...member.mp.get_records(), ...[...member.peer.signaling.peers.values()].flatMap((pc) => pc.get_records())];
+      expect(records.filter((r) => r.kind !== 'transition'), `${member.peer.id}`).toEqual([]);
+    }
   });
 
   it('packets both ways on every link, with the sender id', async () => {
@@ -178,7 +185,9 @@ describe('MultiplayerLobbyPeer in a 3.x lobby', { timeout: 40_000 }, () => {
     m2.peer.close();
     expect(m2.mp.get_connection_status()).toBe(CONNECTION_DISCONNECTED);
     expect(m2.mp.get_peers()).toEqual({});
-    await pump(all, () => !host.mp.has_peer(id2) && !m1.mp.has_peer(id2) && host.events.length > 0 && m1.events.length > 0, 'the others dropped m2');
+    // Unpolled: only the lobby peer's remove_peer (at PEER_DISCONNECT, or SignalingClient dropping the ended link) takes m2 out of a map.
+    await waitFor(() => !host.mp.has_peer(id2) && !m1.mp.has_peer(id2), 'the others removed m2');
+    await pump(all, () => host.events.length > 0 && m1.events.length > 0, 'peer_disconnected at the next poll');
     expect(host.events).toEqual([`peer_disconnected(${id2})`]);
     expect(m1.events).toEqual([`peer_disconnected(${id2})`]);
     expect(m2.events).toEqual([]);
@@ -254,6 +263,40 @@ describe('MultiplayerLobbyPeer in a 3.x lobby', { timeout: 40_000 }, () => {
     expect(await member.peer.join()).toBe(GodotError.ERR_UNAVAILABLE);
     expect(member.mp.get_connection_status()).toBe(CONNECTION_DISCONNECTED);
     await pump([member], () => member.peer.signaling.state === 'closed', 'its socket closed');
+  });
+
+  it('with a MultiplayerAPI each, event dispatch and no poll loop: RAW both ways with sender ids, an RPC to the server and one back', async () => {
+    const s = await server();
+    const make = (lobby: string) => {
+      const api = new MultiplayerAPI({ dispatch: 'events' });
+      const peer = new MultiplayerLobbyPeer({ url: s.url, lobby, api, multiplayer: { dispatch: 'events' } });
+      made.add(peer);
+      const raw: string[] = [];
+      const calls: string[] = [];
+      api.network_peer_packet.connect((id, packet) => raw.push(`${id}:${new TextDecoder().decode(packet)}`));
+      api.expose('Main/Node', { methods: { hello: { mode: 'remote', call: (...args: Variant[]) => calls.push(`${api.get_rpc_sender_id()}:${String(args[0])}`) } } });
+      return { api, peer, raw, calls };
+    };
+    const host = make('');
+    expect(await host.peer.join()).toBe(GodotError.OK);
+    const member = make(host.peer.lobby);
+    let succeeded = 0;
+    member.api.connected_to_server.connect(() => succeeded++);
+    expect(await member.peer.join()).toBe(GodotError.OK);
+    expect(member.api.get_network_unique_id()).toBe(member.peer.id);
+    await waitFor(() => succeeded === 1 && host.api.get_network_connected_peers().length === 1, 'the member connected to the server');
+    const id = member.peer.id!;
+    expect(member.api.get_network_connected_peers()).toEqual([1]);
+    expect(member.api.send_bytes(new TextEncoder().encode('up'), 1)).toBe(GodotError.OK);
+    expect(host.api.send_bytes(new TextEncoder().encode('down'), id)).toBe(GodotError.OK);
+    expect(member.api.rpc_id(1, 'Main/Node', 'hello', 'to the server')).toBe(GodotError.OK);
+    expect(host.api.rpc_id(id, 'Main/Node', 'hello', 'to the member')).toBe(GodotError.OK);
+    await waitFor(() => host.raw.length === 1 && member.raw.length === 1 && host.calls.length === 1 && member.calls.length === 1, 'RAW and RPC both ways');
+    expect(host.raw).toEqual([`${id}:up`]);
+    expect(member.raw).toEqual(['1:down']);
+    expect(host.calls).toEqual([`${id}:to the server`]);
+    expect(member.calls).toEqual(['1:to the member']);
+    expect(succeeded).toBe(1);
   });
 
   it('refusals, never throws: bad options, no server, a lobby that does not exist, add_peer refused', async () => {
