@@ -93,6 +93,28 @@ describe('WebRTCMultiplayer packets (real connections over loopback)', () => {
     expect(server.mp.get_records().at(-1)).toMatchObject({ kind: 'refusal', method: 'get_packet', code: GodotError.ERR_UNAVAILABLE });
   });
 
+  it('packets of a peer not connected yet are counted and read before any poll of the multiplayer (Godot 3 counts 0 until a poll)', async () => {
+    const one = member(1);
+    const two = member(2);
+    const { ab } = link(one, two);
+    // Only one's connection is polled (its signaling), never one's multiplayer.
+    const deadline = Date.now() + 8000;
+    while (two.signals.length === 0 && Date.now() < deadline) {
+      ab.poll();
+      two.mp.poll();
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    expect(two.signals).toEqual(['peer_connected(1)']);
+    expect(two.mp.put_packet(text('early'))).toBe(GodotError.OK);
+    while (one.mp.get_available_packet_count() === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2));
+    expect(one.mp.get_peer(2)!.connected).toBe(false);
+    expect(one.mp.get_available_packet_count()).toBe(1);
+    expect(one.mp.get_packet_peer()).toBe(2);
+    expect(untext(one.mp.get_packet())).toBe('early');
+    one.mp.poll();
+    expect(one.signals).toEqual(['peer_connected(2)']);
+  });
+
   it('targets: 0 every open peer, N only N, -N all but N; an unknown N is ERR_INVALID_PARAMETER, a peer not open ERR_UNAVAILABLE', async () => {
     const { server, two, three, all } = await star();
     const late = peer(); // in the map, never connected

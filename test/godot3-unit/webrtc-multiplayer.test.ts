@@ -101,7 +101,10 @@ describe('WebRTCMultiplayer signals, as Godot 3 emits them (real connections ove
     const two = member(2);
     const { ab } = link(one, two);
     await pollAll([one, two], () => one.signals.length === 1 && two.signals.length === 1);
+    two.mp.put_packet(new Uint8Array([1, 2]));
+    await pollAll([one, two], () => one.mp.get_available_packet_count() === 1);
     expect(one.mp.remove_peer(2)).toBe(0);
+    expect(one.mp.get_available_packet_count()).toBe(0); // its unread packets went with it
     expect(ab.get_connection_state()).toBe(WebRTCPeerConnection.STATE_CLOSED);
     expect(one.mp.has_peer(2)).toBe(false);
     expect(one.signals).toEqual(['peer_connected(2)']);
