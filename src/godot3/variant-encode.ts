@@ -52,7 +52,7 @@ export function writeVariant(sink: ByteSink, value: unknown, depth: number, maxD
       writeU32(sink, value ? 1 : 0);
       return null;
     case 'number':
-      return Number.isInteger(value) ? writeInt(sink, value) : writeReal(sink, value);
+      return Number.isInteger(value) && fitsInt64(value) ? writeInt(sink, value) : writeReal(sink, value);
     case 'bigint':
       return writeInt(sink, value);
     case 'string':
@@ -74,7 +74,7 @@ function writeInt(sink: ByteSink, value: number | bigint): string | null {
     sink.length += 4;
     return null;
   }
-  if (!fitsInt64(value)) return `integer ${value} is outside Godot's int64 (use real() for a REAL)`;
+  if (!fitsInt64(value)) return `integer ${value} is outside Godot's int64`;
   writeU32(sink, VariantType.INT | ENCODE_FLAG_64);
   reserve(sink, 8);
   sink.view.setBigInt64(sink.length, BigInt(value), true);
@@ -234,6 +234,7 @@ function writeDictionary(sink: ByteSink, value: Map<unknown, unknown> | Record<s
   return null;
 }
 
+/** Pads with zeros; Godot 3's encoder skips NodePath pads without writing them, so its pad bytes are whatever memory held. */
 function writeNodePath(sink: ByteSink, path: NodePath): string | null {
   const parts = [...path.names, ...path.subnames];
   if (parts.some((part) => typeof part !== 'string')) return 'a NodePath holds a non-string name';

@@ -243,7 +243,7 @@ export type VariantDictionary = Map<Variant, Variant>;
 
 /**
  * A Godot 3 Variant. NIL `null`, BOOL `boolean`, INT an integer `number` (or `bigint` outside
- * ±2^53), REAL a non-integer `number` or a `Real`, STRING `string`, POOL_BYTE_ARRAY `Uint8Array`,
+ * ±2^53), REAL a non-integer `number` (or one beyond int64, such as 1e20) or a `Real`, STRING `string`, POOL_BYTE_ARRAY `Uint8Array`,
  * POOL_INT_ARRAY `Int32Array`, POOL_REAL_ARRAY `Float32Array`, ARRAY `Variant[]`, DICTIONARY a
  * `Map` (encode also takes a plain object with string keys), the rest the classes above.
  */
@@ -322,16 +322,16 @@ const CLASS_TYPES: [new (...args: never[]) => object, VariantType][] = [
 
 /**
  * The Variant type a JS value encodes as, or `null` when it is none (undefined, a function, a
- * symbol, an integer outside int64, an object of another class). Shallow: an array's elements
- * are not looked at.
+ * symbol, a bigint outside int64, an object of another class). Shallow: an array's elements are
+ * not looked at.
  */
 export function variantTypeOf(value: unknown): VariantType | null {
   switch (typeof value) {
     case 'boolean':
       return VariantType.BOOL;
     case 'number':
-      if (!Number.isInteger(value)) return VariantType.REAL;
-      return fitsInt64(value) ? VariantType.INT : null;
+      // An integer beyond int64 (1e20) can only be a REAL: there it goes, exactly as the double it is.
+      return Number.isInteger(value) && fitsInt64(value) ? VariantType.INT : VariantType.REAL;
     case 'bigint':
       return fitsInt64(value) ? VariantType.INT : null;
     case 'string':

@@ -93,6 +93,11 @@ describe('Godot 3.2.3 captures', () => {
     expect([path.names, path.subnames, path.absolute, String(path)]).toEqual([['a', 'b'], ['c'], false, 'a/b:c']);
   });
 
+  it('NodePath name pads are not read: Godot 3.2.3 leaves whatever was in memory there (this is its var2bytes of NodePath("a/b:c"))', () => {
+    const path = decoded(hex('0f000000 02000080 01000000 00000000 01000000 61c12242 01000000 62aaaabe 01000000 637f0000')).value;
+    expect(variantsEqual(path, NodePath.parse('a/b:c'))).toBe(true);
+  });
+
   it('without exact, a REAL is a plain number (and one with an integer value reads as an INT would)', () => {
     expect(decoded(hex('03000000 0000c03f')).value).toBe(1.5);
     expect(decoded(hex('03000000 00000040')).value).toBe(2);
@@ -118,11 +123,15 @@ describe('numbers: what Godot picks', () => {
     expect(typeof back).toBe(typeof value === 'bigint' && (value > 2n ** 53n || value < -(2n ** 53n)) ? 'bigint' : 'number');
   });
 
-  it('integers outside int64 are refused, with a reason', () => {
-    for (const value of [2n ** 63n, -(2n ** 63n) - 1n, 1e300]) {
+  it('a bigint outside int64 is refused, with a reason; a number beyond int64 can only be a REAL, and is one', () => {
+    for (const value of [2n ** 63n, -(2n ** 63n) - 1n]) {
       const result = encodeVariant(value);
       expect(result.ok ? '' : result.reason).toMatch(/outside Godot's int64/);
     }
+    expect(variantTypeOf(1e300)).toBe(VariantType.REAL);
+    expect(encoded(1e300)).toBe(toHex(hex('03000100 9c7500883ce4377e')));
+    expect(encoded(2 ** 64)).toBe(toHex(hex('03000000 0000805f')));
+    expect(encoded(2 ** 62)).toBe(toHex(hex('02000100 0000000000000040')));
   });
 
   it.each([
