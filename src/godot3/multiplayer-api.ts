@@ -188,7 +188,7 @@ export class MultiplayerAPI extends MultiplayerNodes {
 
   private addPeer(id: number): void {
     this.connected.add(id);
-    this.getCache.reset(id);
+    this.getCache.open(id);
     this.network_peer_connected.emit(id);
   }
 

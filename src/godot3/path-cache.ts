@@ -92,9 +92,14 @@ interface GetEntry {
 export class PathGetCache {
   private readonly peers = new Map<number, GetEntry>();
 
-  /** Godot's `_add_peer` inserts an empty cache, replacing what a peer of that id left. */
-  reset(peer: number): void {
-    this.peers.set(peer, { paths: new Map(), chars: 0 });
+  /**
+   * `_add_peer`: the peer gets a cache. Godot inserts an empty one, replacing what is there; but
+   * packets from a peer not announced yet are processed (a client's other peers before its server
+   * connects, §2.6), so a SIMPLIFY_PATH read then would be lost and the peer's cached calls after
+   * it dropped. What it announced is kept instead (`_del_peer` still forgets it).
+   */
+  open(peer: number): void {
+    if (!this.peers.has(peer)) this.peers.set(peer, { paths: new Map(), chars: 0 });
   }
 
   /**

@@ -114,6 +114,16 @@ describe('MultiplayerAPI takes the packets of spec §6 as Godot did', () => {
     expect(api.get_stats().received_by_target).toEqual({ cached: 5, path: 0 });
   });
 
+  it('a SIMPLIFY_PATH from a peer not announced yet is kept when peer_connected comes (Godot would forget it)', () => {
+    const { api, peer, calls } = scene(2, 1);
+    peer.inject(3, `02 07000000 ${TARGET}`);
+    api.poll();
+    peer.link(new FakePeer(3));
+    peer.inject(3, '00 07000000 70696e6700 01 03000000 00009840');
+    api.poll();
+    expect(calls).toEqual([{ name: 'ping', args: [4.75], sender: 3 }]);
+  });
+
   it('a path announced by one peer means nothing for another (ids are per sender)', () => {
     const { api, peer, calls } = scene(1, 2);
     peer.link(new FakePeer(3));
