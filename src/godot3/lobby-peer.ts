@@ -39,7 +39,7 @@ export interface MultiplayerLobbyPeerOptions {
   lobby?: string;
   /** `initialize(id, serverCompatibility)`: true by default, as the demo (members are clients of 1 until it connects). */
   serverCompatibility?: boolean;
-  /** The WebRTCMultiplayer's own options (record name, dispatch, inspector). */
+  /** The WebRTCMultiplayer's own options (record name, dispatch, inspector); its dispatch defaults to the api's when that is 'events'. */
   multiplayer?: ConstructorParameters<typeof WebRTCMultiplayer>[0];
   /** Each WebRTC connection's `initialize` dictionary (default `{ iceServers: [] }`). */
   configuration?: Configuration;
@@ -53,10 +53,18 @@ export interface MultiplayerLobbyPeerOptions {
 
 function optionsProblem(options: unknown): string | null {
   if (!isPlainObject(options)) return `options must be an object with a url, not ${describe(options)}`;
-  const { serverCompatibility, api } = options as Record<string, unknown>;
+  const { serverCompatibility, api, multiplayer } = options as Record<string, unknown>;
+  if (multiplayer !== undefined && !isPlainObject(multiplayer)) return `options.multiplayer must be WebRTCMultiplayer options (an object), not ${describe(multiplayer)}`;
   if (serverCompatibility !== undefined && typeof serverCompatibility !== 'boolean') return `options.serverCompatibility must be a boolean, not ${describe(serverCompatibility)}`;
   if (api !== undefined && (api === null || typeof (api as NetworkPeerHolder).set_network_peer !== 'function')) return `options.api must be a MultiplayerAPI (with set_network_peer), not ${describe(api)}`;
   return null;
+}
+
+/** The multiplayer's options; an API with event dispatch gets a multiplayer with event dispatch unless told otherwise (it refuses a 'poll' one). */
+function multiplayerOptions(given: Partial<MultiplayerLobbyPeerOptions>): MultiplayerLobbyPeerOptions['multiplayer'] {
+  const apiDispatch = (given.api as { dispatch?: unknown } | undefined)?.dispatch;
+  if (given.multiplayer?.dispatch !== undefined || apiDispatch !== 'events') return given.multiplayer;
+  return { ...given.multiplayer, dispatch: 'events' };
 }
 
 let nextLobbyPeerNumber = 1;
@@ -81,7 +89,7 @@ export class MultiplayerLobbyPeer {
     const given: Partial<MultiplayerLobbyPeerOptions> = this.invalid === null ? options : {};
     this.serverCompatibility = given.serverCompatibility ?? true;
     this.api = given.api ?? null;
-    this.multiplayer = new WebRTCMultiplayer(given.multiplayer);
+    this.multiplayer = new WebRTCMultiplayer(multiplayerOptions(given));
     this.signaling = new SignalingClient({
       url: isPlainObject(options) ? (options.url as string) : '',
       lobby: given.lobby,

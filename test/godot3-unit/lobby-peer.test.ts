@@ -269,7 +269,9 @@ describe('MultiplayerLobbyPeer in a 3.x lobby', { timeout: 40_000 }, () => {
     const s = await server();
     const make = (lobby: string) => {
       const api = new MultiplayerAPI({ dispatch: 'events' });
-      const peer = new MultiplayerLobbyPeer({ url: s.url, lobby, api, multiplayer: { dispatch: 'events' } });
+      // The host's multiplayer takes event dispatch from its API's; the member's is told.
+      const peer = new MultiplayerLobbyPeer({ url: s.url, lobby, api, ...(lobby === '' ? {} : { multiplayer: { dispatch: 'events' as const } }) });
+      expect(peer.multiplayer.dispatch).toBe('events');
       made.add(peer);
       const raw: string[] = [];
       const calls: string[] = [];
@@ -303,9 +305,11 @@ describe('MultiplayerLobbyPeer in a 3.x lobby', { timeout: 40_000 }, () => {
     const quiet = new MultiplayerLobbyPeer({ url: 'ws://127.0.0.1:1', serverCompatibility: 'yes' as unknown as boolean });
     made.add(quiet);
     expect(await quiet.join()).toBe(GodotError.ERR_INVALID_PARAMETER);
-    const bad = new MultiplayerLobbyPeer(null as unknown as { url: string });
-    made.add(bad);
-    expect(await bad.join()).toBe(GodotError.ERR_INVALID_PARAMETER);
+    for (const options of [null, { url: 'ws://127.0.0.1:1', multiplayer: null }, { url: 'ws://127.0.0.1:1', api: {} }]) {
+      const bad = new MultiplayerLobbyPeer(options as unknown as { url: string });
+      made.add(bad);
+      expect(await bad.join(), JSON.stringify(options)).toBe(GodotError.ERR_INVALID_PARAMETER);
+    }
 
     const nowhere = lobbyPeer('ws://127.0.0.1:1');
     expect(await nowhere.peer.join()).toBe(GodotError.ERR_CANT_CONNECT);
