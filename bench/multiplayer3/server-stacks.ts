@@ -1,0 +1,250 @@
+/**
+ * The three servers the bench compares, behind one small interface: each makes one connection per
+ * client (it offers, as the lower id does in Godot 3's lobbies), and per tick reads every input,
+ * then broadcasts one state on channel 3.
+ *
+ * - `ours`: Godot 3's WebRTCMultiplayer (poll dispatch): `poll()`, then `get_packet_peer()` +
+ *   `get_packet()` while `get_available_packet_count() > 0`, then `put_packet` to target 0 in
+ *   TRANSFER_MODE_UNRELIABLE, as a Godot 3 server script does.
+ * - `api`: the same WebRTCMultiplayer under MultiplayerAPI: `poll()` (inputs come as
+ *   `network_peer_packet`), then `send_bytes(state, 0, TRANSFER_MODE_UNRELIABLE)`.
+ * - `raw`: plain node-datachannel PeerConnections, the same three negotiated channels, the inputs
+ *   read in channel 3's onMessage, the state sent with sendMessageBinary on each channel 3.
+ */
+import nodeDataChannel from 'node-datachannel';
+import type { DataChannel, PeerConnection } from 'node-datachannel';
+import { GodotError, WebRTCPeerConnection, createNodeDataChannelExtension } from '../../src/index.js';
+import { WebRTCMultiplayer } from '../../src/godot3/webrtc-multiplayer.js';
+import { MultiplayerAPI } from '../../src/godot3/multiplayer-api.js';
+import { TransferMode } from '../../src/godot3/constants.js';
+import { DEFAULT_HOLD_MS } from '../../src/adapters/setup-order.js';
+import type { Signal, TurnPlan } from './protocol.js';
+
+export interface ServerStack {
+  /** Makes the connection to client `id` and starts its offer; `out` carries its signals to the client. */
+  add(id: number, out: (signal: Signal) => void): void;
+  signal(id: number, signal: Signal): void;
+  /** Clients whose three channels are open. */
+  connected(): number;
+  /** During setup: what the stack needs to move on (ours: poll). */
+  pump(): void;
+  /**
+   * One tick: every input read (`onInput` with its bytes), then, unless `makeState` is null, the
+   * state it stamps (just before it is sent) to every client. Returns how many were sent, and the stamp.
+   */
+  tick(makeState: MakeState | null): Sent;
+  /** The library's own counters (ours, api), for a cross-check. */
+  counts(): Record<string, number> | null;
+  close(): void;
+}
+
+export type InputHandler = (bytes: Uint8Array) => void;
+export type MakeState = () => { state: Uint8Array; sentAt: number };
+export interface Sent {
+  count: number;
+  sentAt: number;
+}
+const NOTHING: Sent = { count: 0, sentAt: NaN };
+
+/** ours cannot make channel 3 fully reliable (add_peer always gives it a lifetime, as Godot 3): 65535 ms, more than any run lasts. */
+export const OURS_LONGEST_LIFETIME = 65535;
+
+export function makeServer(plan: TurnPlan, onInput: InputHandler): ServerStack {
+  return plan.kind === 'raw' ? new RawServer(plan, onInput) : new OurServer(plan, onInput);
+}
+
+class OurServer implements ServerStack {
+  private readonly mp = new WebRTCMultiplayer({ recordCapacity: 256 });
+  private readonly api: MultiplayerAPI | null;
+  private readonly connections = new Map<number, WebRTCPeerConnection>();
+  private announced = 0;
+
+  constructor(
+    private readonly plan: TurnPlan,
+    private readonly onInput: InputHandler,
+  ) {
+    WebRTCPeerConnection.set_default_extension(createNodeDataChannelExtension({ name: 'bench-multiplayer3', bindAddress: '127.0.0.1' }));
+    this.mp.initialize(1);
+    this.mp.peer_connected.connect(() => this.announced++);
+    this.mp.peer_disconnected.connect(() => this.announced--);
+    this.api = plan.kind === 'api' ? new MultiplayerAPI() : null;
+    if (this.api) {
+      this.api.set_network_peer(this.mp);
+      this.api.network_peer_packet.connect((_id, packet) => onInput(packet));
+    }
+  }
+
+  add(id: number, out: (signal: Signal) => void): void {
+    const pc = new WebRTCPeerConnection();
+    const code = this.mp.add_peer(pc, id, this.plan.lifetime ?? OURS_LONGEST_LIFETIME);
+    if (code !== GodotError.OK) throw new Error(`add_peer(${id}) returned ${code}: ${JSON.stringify(this.mp.get_records().at(-1))}`);
+    pc.session_description_created.connect((type, sdp) => {
+      pc.set_local_description(type, sdp);
+      out({ type: type as 'offer', sdp });
+    });
+    pc.ice_candidate_created.connect((mid, _index, candidate) => out({ type: 'candidate', mid, candidate }));
+    this.connections.set(id, pc);
+    pc.create_offer();
+  }
+
+  signal(id: number, signal: Signal): void {
+    const pc = this.connections.get(id);
+    if (!pc) return;
+    if (signal.type === 'candidate') pc.add_ice_candidate(signal.mid, 0, signal.candidate);
+    else pc.set_remote_description(signal.type, signal.sdp);
+  }
+
+  connected(): number {
+    return this.announced;
+  }
+
+  pump(): void {
+    if (this.api) this.api.poll();
+    else this.mp.poll();
+  }
+
+  tick(makeState: MakeState | null): Sent {
+    const mp = this.mp;
+    if (this.api) {
+      this.api.poll();
+      if (makeState === null) return NOTHING;
+      const { state, sentAt } = makeState();
+      return { count: this.api.send_bytes(state, 0, TransferMode.TRANSFER_MODE_UNRELIABLE) === GodotError.OK ? this.announced : 0, sentAt };
+    }
+    mp.poll();
+    while (mp.get_available_packet_count() > 0) {
+      mp.get_packet_peer();
+      this.onInput(mp.get_packet());
+    }
+    if (makeState === null) return NOTHING;
+    const { state, sentAt } = makeState();
+    mp.set_target_peer(0);
+    mp.set_transfer_mode(TransferMode.TRANSFER_MODE_UNRELIABLE);
+    return { count: mp.put_packet(state) === GodotError.OK ? this.announced : 0, sentAt };
+  }
+
+  counts(): Record<string, number> {
+    const stats = this.mp.get_stats();
+    const { messages_sent, messages_received } = stats.modes.unreliable;
+    return { unreliable_sent: messages_sent, unreliable_received: messages_received, packets_refused: stats.packets_refused, packets_dropped: stats.packets_dropped };
+  }
+
+  close(): void {
+    this.mp.close();
+  }
+}
+
+interface RawPeer {
+  pc: PeerConnection;
+  /** Referenced until the process ends: a collected native channel loses its callbacks. */
+  channels: DataChannel[];
+  /** Local candidates held until this end's ICE is up. */
+  held: Array<[string, string]>;
+  iceUp: boolean;
+  release: () => void;
+}
+
+class RawServer implements ServerStack {
+  private readonly peers = new Map<number, RawPeer>();
+  private readonly unreliable: DataChannel[] = [];
+  private open = 0;
+
+  constructor(
+    private readonly plan: TurnPlan,
+    private readonly onInput: InputHandler,
+  ) {}
+
+  add(id: number, out: (signal: Signal) => void): void {
+    const pc = new nodeDataChannel.PeerConnection(`server-${id}`, { iceServers: [], disableAutoNegotiation: true, bindAddress: '127.0.0.1' });
+    const lifetime = this.plan.lifetime;
+    const timed = lifetime === null ? {} : { maxPacketLifeTime: lifetime };
+    const channels = [
+      pc.createDataChannel('reliable', { negotiated: true, id: 1 }),
+      pc.createDataChannel('ordered', { negotiated: true, id: 2, ...timed }),
+      pc.createDataChannel('unreliable', { negotiated: true, id: 3, unordered: true, ...timed }),
+    ];
+    const entry: RawPeer = { pc, channels, held: [], iceUp: false, release: () => {} };
+    this.peers.set(id, entry);
+    let opened = 0;
+    for (const channel of channels) {
+      channel.onOpen(() => {
+        if (++opened === 3) {
+          this.open++;
+          this.unreliable.push(channels[2]!);
+        }
+      });
+      channel.onClosed(() => {
+        if (opened === 3) {
+          opened = 0;
+          this.open--;
+          this.unreliable.splice(this.unreliable.indexOf(channels[2]!), 1);
+        }
+      });
+    }
+    const onInput = this.onInput;
+    channels[2]!.onMessage((message) => {
+      if (typeof message === 'string') return;
+      onInput(message instanceof ArrayBuffer ? new Uint8Array(message) : new Uint8Array(message.buffer, message.byteOffset, message.byteLength));
+    });
+    // The offerer sends its candidates once its ICE is up (or DEFAULT_HOLD_MS after the answer), as
+    // ours does by default, so that neither side stalls on libdatachannel's setup faults.
+    entry.release = () => {
+      if (entry.iceUp) return;
+      entry.iceUp = true;
+      for (const [candidate, mid] of entry.held.splice(0)) out({ type: 'candidate', mid, candidate });
+    };
+    pc.onIceStateChange((state) => {
+      if (state === 'connected' || state === 'completed') entry.release();
+    });
+    pc.onStateChange(() => {});
+    pc.onLocalDescription((sdp, type) => out({ type: type as 'offer', sdp }));
+    pc.onLocalCandidate((candidate, mid) => (entry.iceUp ? out({ type: 'candidate', mid, candidate }) : entry.held.push([candidate, mid])));
+    pc.setLocalDescription('offer');
+  }
+
+  signal(id: number, signal: Signal): void {
+    const entry = this.peers.get(id);
+    if (!entry) return;
+    if (signal.type === 'candidate') entry.pc.addRemoteCandidate(signal.candidate, signal.mid);
+    else if (signal.type === 'answer') {
+      entry.pc.setRemoteDescription(signal.sdp, 'answer');
+      setTimeout(entry.release, DEFAULT_HOLD_MS);
+    }
+  }
+
+  connected(): number {
+    return this.open;
+  }
+
+  pump(): void {}
+
+  tick(makeState: MakeState | null): Sent {
+    // The inputs were read as they came, in channel 3's onMessage.
+    if (makeState === null) return NOTHING;
+    const { state, sentAt } = makeState();
+    let count = 0;
+    for (const channel of this.unreliable) {
+      try {
+        channel.sendMessageBinary(state);
+        count++;
+      } catch {
+        /* closed meanwhile */
+      }
+    }
+    return { count, sentAt };
+  }
+
+  counts(): null {
+    return null;
+  }
+
+  close(): void {
+    for (const { pc } of this.peers.values()) {
+      try {
+        pc.close();
+      } catch {
+        /* best effort at exit */
+      }
+    }
+  }
+}
