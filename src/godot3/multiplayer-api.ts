@@ -46,7 +46,6 @@ export class MultiplayerAPI extends MultiplayerNodes {
   readonly dispatch: 'poll' | 'events';
   private allowObjectDecoding: boolean;
   private readonly exactReals: boolean;
-  private refusingNew = false;
   private receiving = false;
   private receiveScheduled = false;
   private readonly relays: Record<(typeof PEER_SIGNALS)[number], (...args: never[]) => void> = {
@@ -142,16 +141,18 @@ export class MultiplayerAPI extends MultiplayerNodes {
   set_refuse_new_network_connections(refuse: boolean): GodotError {
     if (typeof refuse !== 'boolean') return this.refuse('set_refuse_new_network_connections', GodotError.ERR_INVALID_PARAMETER, `refuse must be a bool, not ${describe(refuse)}`);
     if (this.peer === null) return this.refuse('set_refuse_new_network_connections', GodotError.ERR_UNCONFIGURED, "No network peer is assigned. Unable to set 'refuse_new_connections'.");
-    this.refusingNew = refuse;
     return this.peer.set_refuse_new_connections(refuse);
   }
 
   is_refusing_new_network_connections(): boolean {
-    return this.peer?.is_refusing_new_connections() ?? this.refusingNew;
+    return this.peer?.is_refusing_new_connections() ?? false;
   }
 
-  set_allow_object_decoding(enable: boolean): void {
-    this.allowObjectDecoding = enable === true;
+  /** Godot's `allow_object_decoding`: received OBJECTs in full form are decoded (else only instance ids are). */
+  set_allow_object_decoding(enable: boolean): GodotError {
+    if (typeof enable !== 'boolean') return this.refuse('set_allow_object_decoding', GodotError.ERR_INVALID_PARAMETER, `enable must be a bool, not ${describe(enable)}`);
+    this.allowObjectDecoding = enable;
+    return GodotError.OK;
   }
 
   is_object_decoding_allowed(): boolean {

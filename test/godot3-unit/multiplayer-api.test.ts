@@ -3,7 +3,7 @@ import { GodotError } from '../../src/godot/constants.js';
 import { setLogger, type LogEntry } from '../../src/log.js';
 import { ConnectionStatus, RPCMode } from '../../src/godot3/constants.js';
 import { MultiplayerAPI } from '../../src/godot3/multiplayer-api.js';
-import type { Variant } from '../../src/godot3/variant-types.js';
+import { GodotObject, type Variant } from '../../src/godot3/variant-types.js';
 import { FakePeer, fullPath } from './multiplayer-api-fakes.js';
 
 let logged: LogEntry[] = [];
@@ -303,6 +303,37 @@ describe('expose, unexpose, set_network_master', () => {
     api.poll();
     expect(calls).toEqual(['a']);
     expect(api.get_stats().dropped.unknown_method).toBe(1);
+  });
+});
+
+describe('object decoding and refusing new connections', () => {
+  it('an OBJECT in full form is dropped as malformed unless object decoding is allowed (Godot’s allow_object_decoding)', () => {
+    const sender = pair(2, 1);
+    const { api, peer } = pair(1, 2);
+    const got: Variant[] = [];
+    api.expose('N', { methods: { f: { mode: 'remote', call: (value) => got.push(value) } } });
+    sender.api.rpc_id(1, 'N', 'f', new GodotObject('Node', { name: 'x' }));
+    const packet = sender.peer.takePuts().find((put) => put.hex.startsWith('00'))!;
+    peer.inject(2, Uint8Array.from(Buffer.from(packet.hex, 'hex')));
+    api.poll();
+    expect(api.get_stats().dropped.malformed).toBe(1);
+    expect(api.is_object_decoding_allowed()).toBe(false);
+    expect(api.set_allow_object_decoding('yes' as never)).toBe(GodotError.ERR_INVALID_PARAMETER);
+    expect(api.set_allow_object_decoding(true)).toBe(GodotError.OK);
+    peer.inject(2, Uint8Array.from(Buffer.from(packet.hex, 'hex')));
+    api.poll();
+    expect(got).toHaveLength(1);
+    expect((got[0] as GodotObject).className).toBe('Node');
+  });
+
+  it('set_refuse_new_network_connections goes to the peer; without one it is refused', () => {
+    const { api, peer } = pair();
+    expect(api.set_refuse_new_network_connections(true)).toBe(GodotError.OK);
+    expect(peer.is_refusing_new_connections()).toBe(true);
+    expect(api.is_refusing_new_network_connections()).toBe(true);
+    expect(api.set_refuse_new_network_connections(1 as never)).toBe(GodotError.ERR_INVALID_PARAMETER);
+    expect(new MultiplayerAPI().set_refuse_new_network_connections(true)).toBe(GodotError.ERR_UNCONFIGURED);
+    expect(new MultiplayerAPI().is_refusing_new_network_connections()).toBe(false);
   });
 });
 
