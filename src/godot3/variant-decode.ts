@@ -183,30 +183,36 @@ function readMath(reader: VariantReader, type: number): Result {
 
 /** A math value from its f32 fields `f[at …]`, in wire order. */
 function mathValue(type: number, f: number[], at: number): Variant {
-  const v3 = (i: number) => new Vector3(f[at + i]!, f[at + i + 1]!, f[at + i + 2]!);
-  const v2 = (i: number) => new Vector2(f[at + i]!, f[at + i + 1]!);
   switch (type) {
     case VariantType.VECTOR2:
-      return v2(0);
+      return new Vector2(f[at]!, f[at + 1]!);
     case VariantType.RECT2:
       return new Rect2(f[at]!, f[at + 1]!, f[at + 2]!, f[at + 3]!);
     case VariantType.VECTOR3:
-      return v3(0);
+      return vector3(f, at);
     case VariantType.TRANSFORM2D:
-      return new Transform2D(v2(0), v2(2), v2(4));
+      return new Transform2D(new Vector2(f[at]!, f[at + 1]!), new Vector2(f[at + 2]!, f[at + 3]!), new Vector2(f[at + 4]!, f[at + 5]!));
     case VariantType.PLANE:
-      return new Plane(v3(0), f[at + 3]!);
+      return new Plane(vector3(f, at), f[at + 3]!);
     case VariantType.QUAT:
       return new Quat(f[at]!, f[at + 1]!, f[at + 2]!, f[at + 3]!);
     case VariantType.AABB:
-      return new AABB(v3(0), v3(3));
+      return new AABB(vector3(f, at), vector3(f, at + 3));
     case VariantType.BASIS:
-      return new Basis(v3(0), v3(3), v3(6));
+      return basis(f, at);
     case VariantType.TRANSFORM:
-      return new Transform(new Basis(v3(0), v3(3), v3(6)), v3(9));
+      return new Transform(basis(f, at), vector3(f, at + 9));
     default:
       return new Color(f[at]!, f[at + 1]!, f[at + 2]!, f[at + 3]!);
   }
+}
+
+function vector3(f: number[], at: number): Vector3 {
+  return new Vector3(f[at]!, f[at + 1]!, f[at + 2]!);
+}
+
+function basis(f: number[], at: number): Basis {
+  return new Basis(vector3(f, at), vector3(f, at + 3), vector3(f, at + 6));
 }
 
 function readNodePath(reader: VariantReader): Result {

@@ -124,7 +124,16 @@ const MATH_TYPES: [new (...args: never[]) => object, number][] = [
   [Color, VariantType.COLOR],
 ];
 
+/** Exact classes first (one Map lookup); subclasses still match by instanceof below. */
+const MATH_TYPE_OF = new Map<unknown, number>(MATH_TYPES);
+
 function writeObject(sink: ByteSink, value: object, depth: number, maxDepth: number): string | null {
+  const mathType = MATH_TYPE_OF.get(value.constructor);
+  if (mathType !== undefined) {
+    writeU32(sink, mathType);
+    writeF32s(sink, mathFields(value)!);
+    return null;
+  }
   if (value instanceof Real) return typeof value.value === 'number' ? writeReal(sink, value.value) : 'a Real holds a non-number';
   if (Array.isArray(value)) {
     if (depth >= maxDepth) return `nesting deeper than ${maxDepth}`;
