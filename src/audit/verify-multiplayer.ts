@@ -33,35 +33,46 @@ interface Remote {
   id: number;
   run: number;
   replay: Replay;
+  stray: boolean;
 }
 
 /**
  * The replay of a WebRTCMultiplayer's records (`connection` `mp-1`): its own machine, and one
- * remote machine per `peer <id>` channel (input `{ id }`). A remote whose machine is removed and
- * that starts again from added is a new remote with the same id; every remote life must follow
- * an `add_peer(<id>)` the multiplayer took (a remote exists only once it is in the peer map).
- * Refusals must find the multiplayer (and the remote they name) in the state they say.
+ * remote machine per `peer <id>` channel (input `{ id }`), begun by the `add_peer(<id>)` the
+ * multiplayer took (a remote is in the peer map from then on, before any record of its own). A
+ * remote whose machine is removed and that starts again from added is a new remote with the same
+ * id, after another add_peer. The two agree as the class keeps them: a remote's event comes
+ * first, then the multiplayer's (channels_open before peer_connected, a removal before
+ * peer_removed, every remote's close before the multiplayer's). Refusals must find the
+ * multiplayer (and the remote they name) in the state they say.
  */
 export class MultiplayerReplay {
   private readonly multiplayer = new Replay(webrtcMultiplayerMachine);
   private readonly current = new Map<string, Remote>();
   private readonly lives: Remote[] = [];
-  /** add_peer(id) taken, not yet matched by the first record of a remote with that id. */
-  private readonly unmatchedAdds = new Map<number, number>();
 
   transition(record: TransitionRecord, problem: Problem): void {
-    if (record.machine === 'webrtcMultiplayer') {
-      if (record.channel !== undefined) problem(`a webrtcMultiplayer record with a channel (${record.channel})`);
-      const event = parseMultiplayerEvent(record.event) ?? `${JSON.stringify(record.event)} does not name a webrtcMultiplayer event`;
-      if (replayTransition(this.multiplayer, 'webrtcMultiplayer', event, record, problem) && typeof event !== 'string' && event.type === 'add_peer') {
-        this.unmatchedAdds.set(event.id, (this.unmatchedAdds.get(event.id) ?? 0) + 1);
+    if (record.machine === 'multiplayerRemote') return this.remoteTransition(record, problem);
+    if (record.channel !== undefined) problem(`a webrtcMultiplayer record with a channel (${record.channel})`);
+    const event = parseMultiplayerEvent(record.event) ?? `${JSON.stringify(record.event)} does not name a webrtcMultiplayer event`;
+    const taken = replayTransition(this.multiplayer, 'webrtcMultiplayer', event, record, problem);
+    // A transition that is a problem already is checked no further: one forged line, one problem.
+    if (!taken || typeof event === 'string') return;
+    switch (event.type) {
+      case 'add_peer': {
+        const channel = `peer ${event.id}`;
+        const before = this.current.get(channel);
+        if (before !== undefined && before.replay.state !== 'removed') problem(`add_peer(${event.id}) while ${describeRemote(before)} is still ${before.replay.state}`);
+        this.begin(channel, event.id, false);
+        return;
       }
-      return;
+      case 'peer_connected':
+      case 'peer_removed':
+        return this.agrees(record.event, `peer ${event.id}`, event.type === 'peer_connected' ? 'connected' : 'removed', problem);
+      case 'close':
+        for (const channel of this.current.keys()) this.agrees(record.event, channel, 'removed', problem);
+        return;
     }
-    const remote = this.remoteOf(record.channel, record.from, problem, true);
-    if (remote === null) return;
-    const event = parseRemoteEvent(record.event) ?? `${JSON.stringify(record.event)} does not name a multiplayerRemote event`;
-    replayTransition(remote.replay, describeRemote(remote), event, record, problem);
   }
 
   refusal(record: RefusalRecord, problem: Problem): void {
@@ -71,8 +82,8 @@ export class MultiplayerReplay {
       if (state !== actual) problem(`refused ${record.method}: webrtcMultiplayer was in ${actual}, but the refusal says ${state} (a refused call changes nothing)`);
     }
     const remoteSaid = record.states.multiplayerRemote;
-    if (remoteSaid === undefined || record.channel === undefined) return;
-    const remote = this.remoteOf(record.channel, remoteSaid, problem, false);
+    if (remoteSaid === undefined) return;
+    const remote = this.remoteOf(record.channel, problem);
     if (remote !== null && remote.replay.state !== remoteSaid) {
       problem(`refused ${record.method}: ${describeRemote(remote)} was in ${remote.replay.state}, but the refusal says ${remoteSaid}`);
     }
@@ -82,7 +93,7 @@ export class MultiplayerReplay {
     if (record.machine === 'webrtcMultiplayer') {
       return replayAnomaly(this.multiplayer, 'webrtcMultiplayer', parseMultiplayerEvent(record.event) ?? `${JSON.stringify(record.event)} does not name a webrtcMultiplayer event`, record, problem);
     }
-    const remote = this.remoteOf(record.channel, record.state, problem, false);
+    const remote = this.remoteOf(record.channel, problem);
     if (remote === null) return;
     replayAnomaly(remote.replay, describeRemote(remote), parseRemoteEvent(record.event) ?? `${JSON.stringify(record.event)} does not name a multiplayerRemote event`, record, problem);
   }
@@ -102,30 +113,45 @@ export class MultiplayerReplay {
     return { uniqueId, ended, remotes };
   }
 
-  /**
-   * The replay of the remote a record names by its channel; null (after saying why) if it names
-   * none. A transition from added, when the remote of that id is removed or unknown, begins a new one.
-   */
-  private remoteOf(channel: string | undefined, from: string, problem: Problem, begins: boolean): Remote | null {
-    const match = channel === undefined ? null : PEER_CHANNEL.exec(channel);
-    if (channel === undefined || match === null) {
-      problem(`a multiplayerRemote record ${channel === undefined ? 'without a channel' : `with the channel ${JSON.stringify(channel)}`}: it must be "peer <id>"`);
-      return null;
+  private remoteTransition(record: TransitionRecord, problem: Problem): void {
+    let remote = this.remoteOf(record.channel, problem);
+    if (remote === null && record.channel !== undefined && PEER_CHANNEL.test(record.channel)) {
+      // Replayed all the same, so that its later records are checked against it.
+      remote = this.begin(record.channel, Number(record.channel.slice(5)), true);
     }
-    const existing = this.current.get(channel);
-    if (existing !== undefined && !(begins && existing.replay.state === 'removed' && from === REMOTE_INITIAL)) return existing;
-    const id = Number(match[1]);
-    if (!begins) {
-      problem(`${channel}: no such remote peer in the replay (no record of it yet)`);
-      return null;
+    if (remote === null) return;
+    if (remote.replay.state === 'removed' && record.from === REMOTE_INITIAL) {
+      problem(`${record.channel}: a remote peer that begins again with no add_peer(${remote.id}) before it (a remote is in the peer map only once add_peer took it)`);
+      remote = this.begin(remote.channel, remote.id, true);
     }
-    const adds = this.unmatchedAdds.get(id) ?? 0;
-    if (adds === 0) problem(`${channel}: a remote peer's record with no add_peer(${id}) before it (a remote is in the peer map only once add_peer took it)`);
-    else this.unmatchedAdds.set(id, adds - 1);
-    const remote: Remote = { channel, id, run: this.lives.filter((life) => life.id === id).length + 1, replay: new Replay(multiplayerRemoteMachine, { id }) };
+    const event = parseRemoteEvent(record.event) ?? `${JSON.stringify(record.event)} does not name a multiplayerRemote event`;
+    replayTransition(remote.replay, describeRemote(remote), event, record, problem);
+  }
+
+  /** A multiplayer's event about a peer must follow its remote's: that remote must be in `state` by now. */
+  private agrees(event: string, channel: string, state: string, problem: Problem): void {
+    const remote = this.current.get(channel);
+    if (remote === undefined) return problem(`${event}: ${channel} has no remote in the replay (no add_peer took it)`);
+    if (!remote.stray && remote.replay.state !== state) problem(`${event}: ${describeRemote(remote)} is ${remote.replay.state}, not ${state} (its own record comes first)`);
+  }
+
+  /** A new remote life for `channel`; `stray` when no add_peer began it (a problem said already, not to be said again at its removal). */
+  private begin(channel: string, id: number, stray: boolean): Remote {
+    const remote: Remote = { channel, id, run: this.lives.filter((life) => life.id === id).length + 1, replay: new Replay(multiplayerRemoteMachine, { id }), stray };
     this.current.set(channel, remote);
     this.lives.push(remote);
     return remote;
+  }
+
+  /** The remote a record names by its channel; null (after saying why) if it names none. */
+  private remoteOf(channel: string | undefined, problem: Problem): Remote | null {
+    if (channel === undefined || !PEER_CHANNEL.test(channel)) {
+      problem(`a multiplayerRemote record ${channel === undefined ? 'without a channel' : `with the channel ${JSON.stringify(channel)}`}: it must be "peer <id>"`);
+      return null;
+    }
+    const remote = this.current.get(channel);
+    if (remote === undefined) problem(`${channel}: a remote peer's record with no add_peer(${channel.slice(5)}) before it (a remote is in the peer map only once add_peer took it)`);
+    return remote ?? null;
   }
 }
 

@@ -1,3 +1,4 @@
+import '../support/loopback.js';
 import { describe, expect, it } from 'vitest';
 import { MachineHandle } from '../../src/api/machine-handle.js';
 import { formatTimeline, parseTrail, verifyTrail } from '../../src/audit/index.js';
@@ -5,7 +6,10 @@ import { GodotError, errorName } from '../../src/godot/constants.js';
 import { describeRemoteEvent, multiplayerRemoteMachine, type MultiplayerRemoteEvent } from '../../src/machines/multiplayer-remote.js';
 import { describeMultiplayerEvent, webrtcMultiplayerMachine, type WebRTCMultiplayerEvent } from '../../src/machines/webrtc-multiplayer.js';
 import type { ConnectionRecord, RefusalRecord, TransitionRecord } from '../../src/records/record.js';
-import { Recorder } from '../../src/records/recorder.js';
+import { Recorder, observeRecords } from '../../src/records/recorder.js';
+import { WebRTCMultiplayer } from '../../src/godot3/webrtc-multiplayer.js';
+import { peer } from '../support/loopback.js';
+import { countsConnected, linkMultiplayers, pollMultiplayers } from '../model/multiplayer-link.js';
 
 /**
  * A WebRTCMultiplayer's records, made as the class makes them: its machine and one remote machine
@@ -217,4 +221,67 @@ describe('verifyTrail replays a WebRTCMultiplayer and its remote peers', () => {
     expect(result.problems).toEqual([]);
     expect(result.connections[0]!.states).toEqual({ webrtcMultiplayer: 'connected' });
   });
+
+  it('a multiplayer’s record about a peer must follow its remote’s: peer_connected before channels_open is a problem', () => {
+    const trail = meshTrail();
+    const open = transitionAt(trail, (r) => r.channel === 'peer 2' && r.event === 'channels_open');
+    const connected = transitionAt(trail, (r) => r.event === 'peer_connected(2)');
+    expect(connected).toBe(open + 1);
+    const swapped = trail.map((r) => ({ ...r }));
+    const at = (i: number) => ({ seq: trail[i]!.seq, time: trail[i]!.time, monotonic: trail[i]!.monotonic });
+    [swapped[open], swapped[connected]] = [{ ...trail[connected]!, ...at(open) }, { ...trail[open]!, ...at(connected) }];
+    expect(messages(swapped)).toEqual(['peer_connected(2): peer 2 is added, not connected (its own record comes first)']);
+  });
+});
+
+describe('a real run: two WebRTCMultiplayers over loopback, their records observed as they are made', () => {
+  it('verifies clean (a peer removed and its id added again included), and one tampered record is a problem', async () => {
+    const trail: ConnectionRecord[] = [];
+    const stop = observeRecords((record) => void trail.push(record));
+    const server = new WebRTCMultiplayer();
+    const client = new WebRTCMultiplayer();
+    try {
+      expect(server.initialize(1)).toBe(GodotError.OK);
+      expect(client.initialize(2, true)).toBe(GodotError.OK);
+      linkMultiplayers(server, 1, client, 2);
+      await pollMultiplayers([server, client], () => countsConnected(server, 2) && client.get_connection_status() === WebRTCMultiplayer.CONNECTION_CONNECTED);
+      expect(server.add_peer(peer(), 2)).toBe(GodotError.ERR_ALREADY_EXISTS);
+      expect(client.initialize(3)).toBe(GodotError.ERR_ALREADY_IN_USE);
+      expect(client.put_packet(new Uint8Array([1, 2, 3]))).toBe(GodotError.OK);
+      await pollMultiplayers([server, client], () => server.get_available_packet_count() > 0);
+      expect([...server.get_packet()]).toEqual([1, 2, 3]);
+      // The server drops the client; the client loses its server; both start again with the same ids.
+      expect(server.remove_peer(2)).toBe(GodotError.OK);
+      await pollMultiplayers([server, client], () => client.get_connection_status() === WebRTCMultiplayer.CONNECTION_DISCONNECTED);
+      client.close();
+      expect(client.initialize(2, true)).toBe(GodotError.OK);
+      linkMultiplayers(server, 1, client, 2);
+      await pollMultiplayers([server, client], () => countsConnected(server, 2) && client.get_connection_status() === WebRTCMultiplayer.CONNECTION_CONNECTED);
+      server.close();
+      client.close();
+    } finally {
+      stop();
+      server.close();
+      client.close();
+    }
+    const result = verifyTrail(trail);
+    expect(result.problems).toEqual([]);
+    const lives = new Map(result.connections.map((life) => [life.connection, life]));
+    const serverLife = lives.get(server.id)!;
+    expect(serverLife.multiplayer!.remotes.map((remote) => [remote.channel, remote.run, remote.removed?.by])).toEqual([
+      ['peer 2', 1, 'remove_peer'],
+      ['peer 2', 2, 'close'],
+    ]);
+    expect(lives.get(client.id)!.multiplayer!.remotes.map((remote) => remote.run)).toEqual([1, 2]);
+    // The multiplayers' connections keep their own lives, beside them.
+    expect(result.connections.filter((life) => life.states.connection !== undefined).length).toBeGreaterThanOrEqual(4);
+    expect(result.connections.filter((life) => life.multiplayer !== undefined).map((life) => life.connection)).toEqual([server.id, client.id]);
+    expect(trail.filter((r) => r.connection === server.id && r.kind === 'refusal').map((r) => r.kind === 'refusal' && r.method)).toEqual(['add_peer']);
+
+    // One tampered record: the server's second peer_connected(2) names a peer it never added.
+    const index = transitionAt(trail, (r) => r.connection === server.id && r.event === 'peer_connected(2)', 1);
+    const tampered = trail.map((r, i) => (i === index ? { ...r, event: 'peer_connected(4)' } : r));
+    const problems = verifyTrail(tampered).problems;
+    expect(problems.map((problem) => [problem.connection, problem.message])).toEqual([[server.id, 'webrtcMultiplayer does not take peer_connected(4) in connected: not a legal transition']]);
+  }, 30_000);
 });
