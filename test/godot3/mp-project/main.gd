@@ -25,6 +25,7 @@ var my_id = 0
 var sealed = false
 var deadline_msec = 0
 var quitting = false
+const QUIT_GRACE_SECONDS = 0.3
 
 
 func _ready():
@@ -274,13 +275,22 @@ func _on_tree(name):
 	_event(name, {"status": rtc_mp.get_connection_status()})
 
 
+# The connections are closed first and kept for a moment before the engine quits: the plugin's
+# libdatachannel says goodbye (SCTP, DTLS) from its own thread, and a process that exits at once
+# may never send it (seen: a Node peer on a sealed lobby then noticed nothing for over 20 s).
 func _quit(code, why):
+	if quitting:
+		return
 	quitting = true
 	_event("quitting", {"code": code, "why": why})
+	var closing = []
 	for id in rtc_mp.get_peers():
-		rtc_mp.get_peer(id).connection.close()
-	rtc_mp.close()
+		closing.append(rtc_mp.get_peer(id).connection)
+	for peer in closing:
+		peer.close()
 	signaling.close()
+	yield(get_tree().create_timer(QUIT_GRACE_SECONDS), "timeout")
+	rtc_mp.close()
 	get_tree().quit(code)
 
 

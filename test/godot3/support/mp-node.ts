@@ -100,9 +100,17 @@ export class MpNode {
   async until(done: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!done()) {
-      if (Date.now() > deadline) throw new Error(`node ${this.id}: no ${what} within ${timeoutMs} ms; signals ${JSON.stringify(this.signals)}; calls ${this.calls.map((c) => `${c.node}.${c.method} from ${c.sender}`).join(', ')}; stats ${JSON.stringify(this.api.get_stats())}`);
+      if (Date.now() > deadline) throw new Error(`node ${this.id}: no ${what} within ${timeoutMs} ms; ${this.describe()}`);
       await new Promise((wait) => setTimeout(wait, 10));
     }
+  }
+
+  /** For a failure's message: signals, calls, each link's states, the API's stats. */
+  describe(): string {
+    const links = Object.entries(this.mp.get_peers()).map(([id, peer]) => `${id}: ${JSON.stringify({ connected: peer.connected, connection: peer.connection.get_machine_states(), channels: peer.channels.map((channel) => channel.get_ready_state()) })}`);
+    const calls = this.calls.map((call) => `${call.node}.${call.method} from ${call.sender}`).join(', ');
+    const records = this.mp.get_records().slice(-12).map((record) => JSON.stringify(record));
+    return `signals ${JSON.stringify(this.signals)}; calls ${calls}; status ${this.mp.get_connection_status()}; links ${links.join('; ')}; stats ${JSON.stringify(this.api.get_stats())}; last records:\n${records.join('\n')}`;
   }
 
   close(): void {
