@@ -101,15 +101,18 @@ export class MultiplayerAPI extends MultiplayerNodes {
 
   /**
    * Polls the peer, then reads and processes the packets queued when the read started (the ones
-   * that arrive meanwhile wait for the next poll). Without a peer, or with a disconnected one,
-   * there is nothing to do: OK, as Godot's does nothing.
+   * that arrive meanwhile wait for the next poll). Without a peer there is nothing to do: OK.
+   * Godot skips a disconnected peer altogether; this one is still polled, because a peer of this
+   * library emits from its poll what Godot's emits at once (remove_peer's peer_disconnected, a
+   * client's server_disconnected), but its packets are not read, as in Godot.
    */
   poll(): GodotError {
     if (this.receiving) return this.refuse('poll', GodotError.ERR_BUSY, 'poll() was called from a packet handler (an exposed method, a setter or a network_peer_packet listener) while this API reads packets');
     const peer = this.peer;
-    if (peer === null || peer.get_connection_status() === ConnectionStatus.CONNECTION_DISCONNECTED) return GodotError.OK;
+    if (peer === null) return GodotError.OK;
+    const disconnected = peer.get_connection_status() === ConnectionStatus.CONNECTION_DISCONNECTED;
     peer.poll();
-    if (this.peer === peer) this.readPackets(peer);
+    if (this.peer === peer && !disconnected) this.readPackets(peer);
     return GodotError.OK;
   }
 
@@ -235,6 +238,7 @@ export class MultiplayerAPI extends MultiplayerNodes {
   private receiveFromEvents(): void {
     const peer = this.peer;
     if (this.dispatch !== 'events' || peer === null || this.receiving) return this.scheduleReceive();
+    if (peer.get_connection_status() === ConnectionStatus.CONNECTION_DISCONNECTED) return; // as poll(): a disconnected peer's packets are not read
     this.readPackets(peer);
     if (this.peer === peer && peer.get_available_packet_count() > 0) this.scheduleReceive();
   }

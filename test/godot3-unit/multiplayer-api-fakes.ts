@@ -76,8 +76,12 @@ export class FakePeer implements NetworkedMultiplayerPeer {
     return this.puts.splice(0);
   }
 
+  /** Signals emitted by the next poll(), as this library's peers emit theirs. */
+  readonly queued: Array<() => void> = [];
+
   poll(): GodotError {
     this.polls++;
+    for (const emit of this.queued.splice(0)) emit();
     return GodotError.OK;
   }
 

@@ -69,6 +69,22 @@ describe('the peer and its signals', () => {
     expect(api.poll()).toBe(GodotError.OK); // nothing to do, as Godot
   });
 
+  it('still polls a peer that became disconnected, for the signals it emits from its poll, but reads no more of its packets', () => {
+    const { api, peer } = pair(2, 1);
+    const seen: string[] = [];
+    api.network_peer_disconnected.connect((id) => seen.push(`disconnected ${id}`));
+    api.server_disconnected.connect(() => seen.push('server_disconnected'));
+    peer.status = ConnectionStatus.CONNECTION_DISCONNECTED; // the server left: the status changes at once, the signals wait for poll()
+    peer.queued.push(() => peer.peer_disconnected.emit(1), () => peer.server_disconnected.emit());
+    peer.inject(3, '04 01');
+    const raw: number[] = [];
+    api.network_peer_packet.connect((from) => raw.push(from));
+    expect(api.poll()).toBe(GodotError.OK);
+    expect(seen).toEqual(['disconnected 1', 'server_disconnected']);
+    expect(api.get_network_connected_peers()).toEqual([]);
+    expect(raw).toEqual([]);
+  });
+
   it('refuses a disconnected peer, a thing that is not a peer, and an event API on a poll peer, changing nothing', () => {
     const api = new MultiplayerAPI();
     const off = new FakePeer(1);
