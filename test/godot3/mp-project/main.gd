@@ -276,8 +276,8 @@ func _on_tree(name):
 
 
 # The connections are closed first and kept for a moment before the engine quits: the plugin's
-# libdatachannel says goodbye (SCTP, DTLS) from its own thread, and a process that exits at once
-# may never send it (seen: a Node peer on a sealed lobby then noticed nothing for over 20 s).
+# libdatachannel says goodbye (SCTP, DTLS) from its own thread, which a process that exits at once
+# might cut short; a game's orderly shutdown gives it that time too.
 func _quit(code, why):
 	if quitting:
 		return
