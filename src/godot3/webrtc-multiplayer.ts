@@ -17,7 +17,8 @@ import {
 import { MAX_PEER_ID } from '../machines/signaling-lobby.js';
 import { ConnectionStatus, GODOT3_MAX_PACKET_SIZE, TARGET_PEER_BROADCAST, TARGET_PEER_SERVER, TransferMode } from './constants.js';
 import type { NetworkedMultiplayerPeer } from './networked-peer.js';
-import { RemotePeer, makeChannels, type MultiplayerPeerInfo, type RemovalEvent } from './multiplayer-remote-peer.js';
+import { RemotePeer, makeChannels, type MultiplayerPeerInfo } from './multiplayer-remote-peer.js';
+import { MultiplayerPeerMap } from './multiplayer-peer-map.js';
 import { MultiplayerDispatch } from './multiplayer-dispatch.js';
 import { MultiplayerCounters, type MultiplayerStats } from './multiplayer-stats.js';
 import { MultiplayerPacketPaths } from './multiplayer-packets.js';
@@ -78,9 +79,8 @@ export class WebRTCMultiplayer implements NetworkedMultiplayerPeer {
 
   private readonly recorder: Recorder;
   private readonly inspect: Inspector | undefined;
-  /** The peer map, ascending by id (the machine's `peers` names the same ids). */
-  private peers: RemotePeer[] = [];
   private readonly events: MultiplayerDispatch;
+  private readonly map: MultiplayerPeerMap;
   private readonly counters = new MultiplayerCounters();
   private readonly packets: MultiplayerPacketPaths;
 
@@ -95,7 +95,8 @@ export class WebRTCMultiplayer implements NetworkedMultiplayerPeer {
       ...(this.inspect ? { inspect: this.inspect } : {}),
     });
     this.events = new MultiplayerDispatch(this.dispatch, () => this.dispatched(false));
-    this.packets = new MultiplayerPacketPaths(() => this.peers, this.counters, (method, code, machine, reason, peer) => this.refuse(method, code, machine, reason, peer));
+    this.map = new MultiplayerPeerMap(this.machine, this.events, this);
+    this.packets = new MultiplayerPacketPaths(() => this.map.peers, this.counters, (method, code, machine, reason, peer) => this.refuse(method, code, machine, reason, peer));
     if (this.dispatch !== dispatch) {
       this.refuseArgument('constructor', `options.dispatch must be ${DISPATCH_MODES.map((mode) => `"${mode}"`).join(' or ')}, not ${describe(dispatch)}; "poll" is used`);
     }
@@ -129,7 +130,7 @@ export class WebRTCMultiplayer implements NetworkedMultiplayerPeer {
     if (this.context.refusing) return this.refuse(method, GodotError.ERR_UNAUTHORIZED, 'webrtcMultiplayer', reasons.accepts_new_connections!(this.context, event));
     if (!(peer instanceof WebRTCPeerConnection)) return this.refuseArgument(method, `peer must be a WebRTCPeerConnection, not ${describe(peer)}`);
     if (this.context.peers.includes(peer_id)) return this.refuse(method, GodotError.ERR_ALREADY_EXISTS, 'webrtcMultiplayer', `${reasons.peer_id_unused!(this.context, event)} (Godot 3 replaces it without a word)`);
-    const holder = this.peers.find((entry) => entry.connection === peer);
+    const holder = this.map.peers.find((entry) => entry.connection === peer);
     if (holder !== undefined) return this.refuse(method, GodotError.ERR_ALREADY_IN_USE, 'arguments', `the connection ${peer.id} is in the peer map already, as peer ${holder.id}`);
     const state = peer.get_connection_state();
     if (state !== WebRTCPeerConnection.STATE_NEW) {
@@ -139,18 +140,15 @@ export class WebRTCMultiplayer implements NetworkedMultiplayerPeer {
     const made = makeChannels(peer, unreliable_lifetime);
     if (!made.ok) return this.refuse(method, made.code, 'arguments', made.reason);
     this.machine.send(event);
-    const entry = new RemotePeer(peer_id, peer, made.channels, this.recorder, this.inspect);
-    const at = this.peers.findIndex((other) => other.id > peer_id);
-    this.peers.splice(at < 0 ? this.peers.length : at, 0, entry);
-    this.attach(entry);
+    this.map.insert(new RemotePeer(peer_id, peer, made.channels, this.recorder, this.inspect));
     return GodotError.OK;
   }
 
   /** Removes peer `peer_id` (peer_disconnected if it was announced) and closes its connection. */
   remove_peer(peer_id: number): GodotError {
-    const entry = this.find(peer_id);
+    const entry = this.map.find(peer_id);
     if (entry === undefined) return this.refuse('remove_peer', GodotError.ERR_DOES_NOT_EXIST, 'webrtcMultiplayer', `no peer with id ${describe(peer_id)} is in the peer map`);
-    this.removePeer(entry, { type: 'remove_peer' });
+    this.map.remove(entry, { type: 'remove_peer' });
     return GodotError.OK;
   }
 
@@ -160,7 +158,7 @@ export class WebRTCMultiplayer implements NetworkedMultiplayerPeer {
 
   /** `{ connection, connected, channels }` of peer `peer_id`; null (with a refusal record) if it is not in the map. */
   get_peer(peer_id: number): MultiplayerPeerInfo | null {
-    const entry = this.find(peer_id);
+    const entry = this.map.find(peer_id);
     if (entry !== undefined) return entry.info();
     this.refuse('get_peer', GodotError.ERR_DOES_NOT_EXIST, 'webrtcMultiplayer', `no peer with id ${describe(peer_id)} is in the peer map`);
     return null;
@@ -168,22 +166,15 @@ export class WebRTCMultiplayer implements NetworkedMultiplayerPeer {
 
   get_peers(): Record<number, MultiplayerPeerInfo> {
     const all: Record<number, MultiplayerPeerInfo> = {};
-    for (const entry of this.peers) all[entry.id] = entry.info();
+    for (const entry of this.map.peers) all[entry.id] = entry.info();
     return all;
   }
 
   /** Closes every peer's connection and clears the map; unique id and target 0, DISCONNECTED. No signal, and queued ones are dropped (as Godot 3). */
   close(): void {
-    const closing = this.peers;
-    this.peers = [];
-    for (const entry of closing) {
-      entry.machine.send({ type: 'close' });
-      this.detach(entry);
-    }
-    this.machine.send({ type: 'close' });
+    this.map.clear();
     this.packets.reset();
     this.events.drop();
-    for (const entry of closing) entry.closeConnection();
   }
 
   // ---- NetworkedMultiplayerPeer
@@ -312,98 +303,16 @@ export class WebRTCMultiplayer implements NetworkedMultiplayerPeer {
     return this.machine.snapshot.context;
   }
 
-  private find(id: number): RemotePeer | undefined {
-    for (const entry of this.peers) if (entry.id === id) return entry;
-    return undefined;
-  }
-
   /** poll() (`step`), or the event dispatch's task (a step only if a connection or channel reported). */
   private dispatched(step: boolean): void {
     if (step || this.events.stateReported) {
       this.events.stateReported = false;
-      this.step();
+      this.map.step();
     }
     this.events.drain();
     if (this.events.mode === 'events' && this.events.packetsArrived) {
       this.events.packetsArrived = false;
       if (this.packets.available() > 0) this.packets_available.emit();
-    }
-  }
-
-  /** Godot 3's poll: every connection polled; then in id order, the ended links removed, the opened ones announced. */
-  private step(): void {
-    if (this.peers.length === 0) return;
-    // A connection's signals run user code (its signaling): the map may change under it.
-    for (const entry of [...this.peers]) entry.connection.poll();
-    const ended: Array<[RemotePeer, 'connection' | 'channel']> = [];
-    const opened: RemotePeer[] = [];
-    for (const entry of this.peers) {
-      const seen = entry.check();
-      if (seen === 'opened') opened.push(entry);
-      else if (seen !== null) ended.push([entry, seen.ended]);
-    }
-    for (const [entry, cause] of ended) this.removePeer(entry, { type: 'link_ended', cause });
-    const before = this.state;
-    for (const entry of opened) {
-      entry.machine.send({ type: 'channels_open' });
-      this.machine.send({ type: 'peer_connected', id: entry.id });
-    }
-    for (const entry of opened) {
-      if (before === 'connected') this.announce(entry);
-      if (before === 'connecting' && this.isServerLink(entry.id)) {
-        // The server's link is up: it, then connection_succeeded, then every peer that connected while waiting.
-        this.announce(entry);
-        this.events.queue(() => this.connection_succeeded.emit());
-        for (const other of this.peers) if (other.id !== TARGET_PEER_SERVER && other.connected) this.announce(other);
-        break;
-      }
-    }
-  }
-
-  private isServerLink(id: number): boolean {
-    const { serverCompatibility, uniqueId } = this.context;
-    return serverCompatibility && uniqueId !== TARGET_PEER_SERVER && id === TARGET_PEER_SERVER;
-  }
-
-  private announce(entry: RemotePeer): void {
-    entry.announced = true;
-    const id = entry.id;
-    this.events.queue(() => this.peer_connected.emit(id));
-  }
-
-  /** As Godot 3's remove_peer (peer_disconnected if announced; a client's server link: server_disconnected), then its connection closed. */
-  private removePeer(entry: RemotePeer, event: RemovalEvent): void {
-    const before = this.state;
-    const id = entry.id;
-    entry.machine.send(event);
-    this.machine.send({ type: 'peer_removed', id });
-    this.peers = this.peers.filter((other) => other !== entry);
-    this.detach(entry);
-    if (entry.announced) this.events.queue(() => this.peer_disconnected.emit(id));
-    if (before !== 'disconnected' && this.state === 'disconnected') {
-      const by = this.context.ended?.by;
-      if (by === 'server_disconnected') this.events.queue(() => this.server_disconnected.emit());
-      else if (by === 'connection_failed') this.events.queue(() => this.connection_failed.emit());
-    }
-    entry.closeConnection();
-  }
-
-  /** Under event dispatch, the peer's connection and channels report to the dispatch (a connection with poll dispatch reports only when polled). */
-  private attach(entry: RemotePeer): void {
-    if (this.dispatch !== 'events') return;
-    entry.connection.connection_state_changed.connect(this.events.reported);
-    for (const channel of entry.channels) {
-      channel.ready_state_changed.connect(this.events.reported);
-      channel.onPacketQueued = this.events.packet;
-    }
-  }
-
-  private detach(entry: RemotePeer): void {
-    if (this.dispatch !== 'events') return;
-    entry.connection.connection_state_changed.disconnect(this.events.reported);
-    for (const channel of entry.channels) {
-      channel.ready_state_changed.disconnect(this.events.reported);
-      if (channel.onPacketQueued === this.events.packet) channel.onPacketQueued = null;
     }
   }
 
