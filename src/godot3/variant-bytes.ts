@@ -32,8 +32,32 @@ export function openSink(): ByteSink {
 
 /** The written bytes, copied out; the sink goes back to be reused. */
 export function closeSink(sink: ByteSink): Uint8Array {
-  const out = sink.bytes.slice(0, sink.length);
+  const out = allocate(sink.length);
+  out.set(sink.bytes.subarray(0, sink.length));
   releaseSink(sink);
+  return out;
+}
+
+// A new ArrayBuffer for each packet costs microseconds once packets are over 64 bytes (V8 then
+// allocates outside its heap; measured 2.8-3.7 us for 201 bytes against 0.05-0.15 us for a view),
+// so small outputs are views into a shared slab, as Node's Buffer pool does. Slab bytes are handed
+// out once and never reused: a packet never sees another's bytes. A packet may thus share its
+// `.buffer` with others (and keep a 16 KiB slab alive): read it through byteOffset/byteLength,
+// and do not transfer it.
+const SLAB_SIZE = 16 * 1024;
+const SLAB_MAX = 2048;
+let slab = new ArrayBuffer(SLAB_SIZE);
+let slabUsed = 0;
+
+/** A zeroed Uint8Array of `length` bytes of its own (a view into the slab when small). */
+export function allocate(length: number): Uint8Array {
+  if (length > SLAB_MAX) return new Uint8Array(length);
+  if (slabUsed + length > SLAB_SIZE) {
+    slab = new ArrayBuffer(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const out = new Uint8Array(slab, slabUsed, length);
+  slabUsed += (length + 7) & ~7; // 8-aligned, so a typed-array view over a packet's bytes can be aligned
   return out;
 }
 

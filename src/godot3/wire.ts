@@ -9,7 +9,7 @@
  * the end. Decoding mirrors what Godot checks on receive and says which drop it is; it never throws.
  */
 import { NetworkCommand } from './constants.js';
-import { closeSink, openSink, releaseSink, readUtf8, writeBytes, writeCString, writeU32, writeU8, type ByteSink } from './variant-bytes.js';
+import { allocate, closeSink, openSink, releaseSink, readUtf8, writeBytes, writeCString, writeU32, writeU8, type ByteSink } from './variant-bytes.js';
 import { readFrom, variantReader, type DecodeOptions, type EncodedVariants, type EncodeResult } from './variant.js';
 import { DEFAULT_MAX_DEPTH, writeVariant } from './variant-encode.js';
 import type { Variant } from './variant-types.js';
@@ -80,7 +80,7 @@ function writeTail(sink: ByteSink, target: PathTarget): void {
 export function encodeRaw(payload: Uint8Array): EncodeResult {
   if (!(payload instanceof Uint8Array)) return refused('the payload is not a Uint8Array');
   if (payload.length === 0) return refused('an empty RAW payload (Godot: "Trying to send an empty raw packet")');
-  const packet = new Uint8Array(payload.length + 1);
+  const packet = allocate(payload.length + 1);
   packet[0] = NetworkCommand.RAW;
   packet.set(payload, 1);
   return { ok: true, value: packet };

@@ -319,6 +319,20 @@ describe('hostile and random packets', () => {
   });
 });
 
+describe('packets share slabs, never bytes', () => {
+  it('many small packets encoded in a row each keep their own bytes (views into a shared ArrayBuffer)', () => {
+    const packets = Array.from({ length: 300 }, (_, i) => encodeRaw(Uint8Array.from({ length: 1 + (i % 120) }, () => i & 0xff)));
+    packets.forEach((packet, i) => {
+      if (!packet.ok) throw new Error(packet.reason);
+      expect(packet.value.length).toBe(2 + (i % 120));
+      expect(packet.value[0]).toBe(4);
+      expect(packet.value.subarray(1).every((b) => b === (i & 0xff))).toBe(true);
+    });
+    const big = encodeRaw(new Uint8Array(5000).fill(9));
+    expect(big.ok && big.value.buffer.byteLength).toBe(5001);
+  });
+});
+
 describe('cost per packet', () => {
   it('a 200-byte RAW encodes and decodes in microseconds (20 000 of each in well under a second)', () => {
     const payload = Uint8Array.from({ length: 200 }, (_, i) => i);
