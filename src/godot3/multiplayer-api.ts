@@ -2,6 +2,7 @@ import { describe, isInteger } from '../api/arguments.js';
 import { GodotError, errorName } from '../godot/constants.js';
 import { Signal } from '../godot/signal.js';
 import { log } from '../log.js';
+import { cutText } from '../records/cut.js';
 import { ConnectionStatus, TransferMode } from './constants.js';
 import type { NetworkedMultiplayerPeer } from './networked-peer.js';
 import { PathGetCache, PathSendCache } from './path-cache.js';
@@ -24,6 +25,8 @@ export interface MultiplayerAPIOptions {
   exactReals?: boolean;
 }
 
+/** A drop's reason in a record is cut to this, whatever the remote sent. */
+const MAX_DROP_TEXT = 400;
 const PEER_METHODS = ['poll', 'put_packet', 'get_packet', 'get_packet_peer', 'get_packet_error', 'get_available_packet_count', 'set_target_peer', 'set_transfer_mode', 'get_unique_id', 'is_server', 'get_connection_status'] as const;
 const PEER_SIGNALS = ['peer_connected', 'peer_disconnected', 'connection_succeeded', 'connection_failed', 'server_disconnected', 'packets_available'] as const;
 
@@ -274,7 +277,7 @@ export class MultiplayerAPI extends MultiplayerNodes {
 
   private drop(peer: NetworkedMultiplayerPeer, from: number, reason: DropReason, detail: string): void {
     if (!this.counters.drop(from, reason)) return;
-    const text = `${reason}: ${detail}`;
+    const text = cutText(`${reason}: ${detail}`, MAX_DROP_TEXT);
     try {
       if (typeof peer.recordDropped === 'function') return peer.recordDropped(from, text);
     } catch (error) {
