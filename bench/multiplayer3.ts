@@ -9,9 +9,11 @@
  * in a process; the clients (plain node-datachannel, the same for every server) in others.
  *
  *   npx tsx bench/multiplayer3.ts [--quick] [--seconds=N] [--turns=N] [--clients=32] [--hz=60]
- *        [--state-bytes=200] [--input-bytes=20] [--lifetime=1] [--client-processes=2]
+ *        [--state-bytes=200] [--burst=1] [--input-bytes=20] [--lifetime=1] [--client-processes=2]
  *        [--variants=ours,raw,api,ours-reliable,raw-reliable] [--profile=DIR]
  *
+ * --burst=N: N states per tick (each stamped when sent), to load the link and see what share a
+ * 1 ms lifetime lets through (e.g. --state-bytes=1100 --burst=8).
  * --profile=DIR: each server's CPU profile of its window, DIR/<variant>-turn<N>.cpuprofile (read one
  * with `npx tsx bench/signaling/profile.ts FILE`); profiled CPU figures are not comparable.
  * Prints the tables and writes bench/results/multiplayer3-latest.json.
@@ -47,6 +49,7 @@ const clients = Math.min(256, Math.max(1, Math.round(number('clients', 32))));
 const hz = Math.min(240, Math.max(1, number('hz', 60)));
 const stateBytes = Math.min(60_000, Math.max(12, Math.round(number('state-bytes', 200))));
 const inputBytes = Math.min(60_000, Math.max(16, Math.round(number('input-bytes', 20))));
+const burst = Math.min(64, Math.max(1, Math.round(number('burst', 1))));
 const lifetime = Math.min(65535, Math.round(number('lifetime', 1)));
 const clientProcesses = Math.min(8, Math.max(1, Math.round(number('client-processes', 2))));
 const profileDir = option('profile') ? resolve(option('profile')!) : null;
@@ -73,7 +76,7 @@ const machine = machineInfo();
 console.log(`$ ${command}`);
 console.log(`Godot 3 multiplayer bench (${quick ? 'quick' : 'full'}): ${machine.cpuModel}, ${machine.nproc} cores, Node ${machine.node}, node-datachannel ${machine.versions['node-datachannel']}, load average at start ${machine.loadAverageAtStart.join(' ')}`);
 console.log(
-  `${clients} clients in ${clientProcesses} processes, ${hz} Hz, state ${stateBytes} B server → every client, input ${inputBytes} B every client → server, both on channel 3 (unordered, unreliable); ` +
+  `${clients} clients in ${clientProcesses} processes, ${hz} Hz, ${burst > 1 ? `${burst} states` : 'a state'} of ${stateBytes} B per tick server → every client, input ${inputBytes} B every client → server, both on channel 3 (unordered, unreliable); ` +
     `${turns} turn(s) of ${variantNames.join(', ')}; each run ${timing.warmupMs} ms warm-up, ${seconds} s measured, on 127.0.0.1`,
 );
 if (profileDir) {
@@ -87,7 +90,7 @@ const failures: string[] = [];
 for (let turn = 0; turn < turns; turn++) {
   for (const variant of variantNames) {
     const { plan } = VARIANTS[variant];
-    const full: TurnPlan = { ...plan, clients, hz, stateBytes, inputBytes };
+    const full: TurnPlan = { ...plan, clients, hz, stateBytes, burst, inputBytes };
     process.stderr.write(`turn ${turn + 1}/${turns} ${variant}...`);
     try {
       const profile = profileDir ? join(profileDir, `${variant}-turn${turn + 1}.cpuprofile`) : null;
@@ -219,6 +222,6 @@ console.log(`\n${durationS} s; load average at the end ${loadavg().map((x) => x.
 const out = join(here, 'results', 'multiplayer3-latest.json');
 mkdirSync(dirname(out), { recursive: true });
 const runs = results.map(({ variant, turn, result }) => ({ variant, turn, ...result, server: { ...result.server, inputLatency: summarize(result.server.inputLatency) }, clients: result.clients.map((c) => ({ ...c, stateLatency: summarize(c.stateLatency) })) }));
-writeFileSync(out, JSON.stringify({ command, machine, mode: quick ? 'quick' : 'full', settings: { seconds, turns, clients, hz, stateBytes, inputBytes, lifetime, clientProcesses, timing }, variants: variantNames, rows, goals, problems, failures, runs, durationS }, null, 1) + '\n');
+writeFileSync(out, JSON.stringify({ command, machine, mode: quick ? 'quick' : 'full', settings: { seconds, turns, clients, hz, stateBytes, burst, inputBytes, lifetime, clientProcesses, timing }, variants: variantNames, rows, goals, problems, failures, runs, durationS }, null, 1) + '\n');
 console.log(`wrote ${out}`);
 process.exit(failures.length ? 1 : 0);

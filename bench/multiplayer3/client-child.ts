@@ -90,7 +90,7 @@ function apply(client: Client, signal: Signal): void {
 /** Every client sends one input per tick on channel 3, from `start` to `stop`, ticks at fixed slots (drift-corrected). */
 function run(w: RunWindow, turn: TurnPlan): void {
   window = w;
-  latency = new Samples(Math.ceil(((w.t1 - w.t0) / 1000) * turn.hz * clients.length) + 1000);
+  latency = new Samples(Math.ceil(((w.t1 - w.t0) / 1000) * turn.hz * turn.burst * clients.length) + 1000);
   cpuAtRun = process.cpuUsage();
   const period = 1000 / turn.hz;
   const offset = turn.rawPrefix ? 1 : 0;

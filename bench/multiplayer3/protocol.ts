@@ -21,6 +21,8 @@ export interface TurnPlan {
   clients: number;
   hz: number;
   stateBytes: number;
+  /** States broadcast per tick (1; more to load the link). */
+  burst: number;
   inputBytes: number;
   /** Every packet has Godot's RAW byte in front (the MultiplayerAPI row). */
   rawPrefix: boolean;
@@ -54,6 +56,8 @@ export interface ServerReport {
   tickUs: { median: number; p99: number };
   /** How late ticks started after their slot (ms). */
   lagMs: { median: number; p99: number; max: number };
+  /** Ticks that started more than two periods late (the first 20): which window tick, how late, how long the tick before took. */
+  lagSpikes: Array<{ tick: number; lagMs: number; previousTickUs: number }>;
   statesSent: number;
   inputsReceived: number;
   /** Client → server one-way latency (ms), inputs sent in the window. */

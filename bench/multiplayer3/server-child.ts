@@ -10,7 +10,7 @@ import { Session } from 'node:inspector';
 import { writeFileSync } from 'node:fs';
 import { clock, Samples, sentAtOf, writeState, type FromServer, type RunWindow, type ServerReport, type ToServer, type TurnPlan } from './protocol.js';
 import { makeServer, type ServerStack } from './server-stacks.js';
-import { summarize } from '../lib/stats.js';
+import { round, summarize } from '../lib/stats.js';
 
 const send = (message: FromServer) => process.send?.(message);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -60,7 +60,7 @@ class WindowProfile {
     this.session.connect();
   }
   start(): void {
-    this.session.post('Profiler.enable', () => this.session.post('Profiler.start'));
+    this.session.post('Profiler.enable', () => this.session.post('Profiler.setSamplingInterval', { interval: 100 }, () => this.session.post('Profiler.start')));
   }
   stop(): Promise<void> {
     return new Promise((resolve) => {
@@ -79,6 +79,7 @@ function run(w: RunWindow, turn: TurnPlan, server: ServerStack): void {
   const state = new Uint8Array(turn.stateBytes);
   const tickUs: number[] = [];
   const lags: number[] = [];
+  const spikes: ServerReport['lagSpikes'] = [];
   const profile = profileFile ? new WindowProfile(profileFile) : null;
   let cpu0: NodeJS.CpuUsage | null = null;
   let elu0: ReturnType<typeof performance.eventLoopUtilization> | null = null;
@@ -102,6 +103,7 @@ function run(w: RunWindow, turn: TurnPlan, server: ServerStack): void {
       elu,
       tickUs: { median: tick.median, p99: tick.p99 },
       lagMs: { median: lag.median, p99: lag.p99, max: lag.max },
+      lagSpikes: spikes,
       statesSent,
       inputsReceived,
       inputLatency: latency.list(),
@@ -125,18 +127,20 @@ function run(w: RunWindow, turn: TurnPlan, server: ServerStack): void {
       if (profile) profileDone = profile.stop();
     }
     const began = performance.now();
-    if (inWindow) lags.push(clock() - scheduled);
-    const sending = scheduled < w.stop;
-    const sent = server.tick(
-      sending
-        ? () => {
-            const sentAt = clock();
-            writeState(state, 0, slot, sentAt);
-            return { state, sentAt };
-          }
-        : null,
-    );
-    if (sent.sentAt >= w.t0 && sent.sentAt < w.t1) statesSent += sent.count;
+    if (inWindow) {
+      const lag = clock() - scheduled;
+      lags.push(lag);
+      if (lag > 2 * period && spikes.length < 20) spikes.push({ tick: windowTicks, lagMs: round(lag, 1), previousTickUs: Math.round(tickUs.at(-1) ?? NaN) });
+    }
+    server.read();
+    if (scheduled < w.stop) {
+      for (let k = 0; k < turn.burst; k++) {
+        const sentAt = clock();
+        writeState(state, 0, slot, sentAt);
+        const count = server.broadcast(state);
+        if (sentAt >= w.t0 && sentAt < w.t1) statesSent += count;
+      }
+    }
     if (inWindow) {
       windowTicks++;
       tickUs.push((performance.now() - began) * 1000);

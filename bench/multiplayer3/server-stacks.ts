@@ -28,23 +28,16 @@ export interface ServerStack {
   connected(): number;
   /** During setup: what the stack needs to move on (ours: poll). */
   pump(): void;
-  /**
-   * One tick: every input read (`onInput` with its bytes), then, unless `makeState` is null, the
-   * state it stamps (just before it is sent) to every client. Returns how many were sent, and the stamp.
-   */
-  tick(makeState: MakeState | null): Sent;
+  /** The first half of a tick: every input that came read (`onInput` with its bytes). */
+  read(): void;
+  /** The second half: `state` to every client; returns how many it was sent to. */
+  broadcast(state: Uint8Array): number;
   /** The library's own counters (ours, api), for a cross-check. */
   counts(): Record<string, number> | null;
   close(): void;
 }
 
 export type InputHandler = (bytes: Uint8Array) => void;
-export type MakeState = () => { state: Uint8Array; sentAt: number };
-export interface Sent {
-  count: number;
-  sentAt: number;
-}
-const NOTHING: Sent = { count: 0, sentAt: NaN };
 
 /** ours cannot make channel 3 fully reliable (add_peer always gives it a lifetime, as Godot 3): 65535 ms, more than any run lasts. */
 export const OURS_LONGEST_LIFETIME = 65535;
@@ -103,24 +96,22 @@ class OurServer implements ServerStack {
     else this.mp.poll();
   }
 
-  tick(makeState: MakeState | null): Sent {
+  read(): void {
+    if (this.api) return void this.api.poll();
     const mp = this.mp;
-    if (this.api) {
-      this.api.poll();
-      if (makeState === null) return NOTHING;
-      const { state, sentAt } = makeState();
-      return { count: this.api.send_bytes(state, 0, TransferMode.TRANSFER_MODE_UNRELIABLE) === GodotError.OK ? this.announced : 0, sentAt };
-    }
     mp.poll();
     while (mp.get_available_packet_count() > 0) {
       mp.get_packet_peer();
       this.onInput(mp.get_packet());
     }
-    if (makeState === null) return NOTHING;
-    const { state, sentAt } = makeState();
+  }
+
+  broadcast(state: Uint8Array): number {
+    if (this.api) return this.api.send_bytes(state, 0, TransferMode.TRANSFER_MODE_UNRELIABLE) === GodotError.OK ? this.announced : 0;
+    const mp = this.mp;
     mp.set_target_peer(0);
     mp.set_transfer_mode(TransferMode.TRANSFER_MODE_UNRELIABLE);
-    return { count: mp.put_packet(state) === GodotError.OK ? this.announced : 0, sentAt };
+    return mp.put_packet(state) === GodotError.OK ? this.announced : 0;
   }
 
   counts(): Record<string, number> {
@@ -218,10 +209,10 @@ class RawServer implements ServerStack {
 
   pump(): void {}
 
-  tick(makeState: MakeState | null): Sent {
-    // The inputs were read as they came, in channel 3's onMessage.
-    if (makeState === null) return NOTHING;
-    const { state, sentAt } = makeState();
+  /** Nothing to do: the inputs were read as they came, in channel 3's onMessage. */
+  read(): void {}
+
+  broadcast(state: Uint8Array): number {
     let count = 0;
     for (const channel of this.unreliable) {
       try {
@@ -231,7 +222,7 @@ class RawServer implements ServerStack {
         /* closed meanwhile */
       }
     }
-    return { count, sentAt };
+    return count;
   }
 
   counts(): null {
