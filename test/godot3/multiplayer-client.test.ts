@@ -164,5 +164,6 @@ describe('a Godot 3 server (id 1) with two Node clients on our WebRTCMultiplayer
       expect(ends).toEqual(['mp peer_disconnected 1', 'api network_peer_disconnected 1', 'mp server_disconnected', 'api server_disconnected']);
       expect(node.mp.get_connection_status()).toBe(ConnectionStatus.CONNECTION_DISCONNECTED);
     }
+    expect(scene.trail()).toEqual({ problems: [], multiplayers: 2, sessions: 3 });
   });
 });

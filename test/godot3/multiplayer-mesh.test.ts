@@ -120,4 +120,8 @@ describe('a mesh of two Godot 3 engines and two Node peers, initialize(id, false
     await waitStderr(gc, "RPC 'from_master' is not allowed");
     expect(refusals(gc, 'from_master')).toEqual([`RPC 'from_master' is not allowed on node /root/Main/Target from: ${nd.id}. Mode is 3, master is 1.`]);
   });
+
+  it("the trail of everything recorded (the server's, both Node peers' multiplayers and remotes) replays through the machines", () => {
+    expect(scene.trail()).toEqual({ problems: [], multiplayers: 2, sessions: 4 });
+  });
 });

@@ -40,6 +40,7 @@ interface Got {
 class RawNode {
   readonly peer: MultiplayerLobbyPeer;
   readonly got: Got[] = [];
+  abortWhen: () => string | null = () => null;
   private readonly timer: NodeJS.Timeout;
 
   constructor(url: string, lobby: string) {
@@ -67,6 +68,8 @@ class RawNode {
   async until(done: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!done()) {
+      const abort = this.abortWhen();
+      if (abort !== null) throw new Error(`gave up waiting for ${what}: ${abort}`);
       if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms; got ${JSON.stringify(this.got)}`);
       await new Promise((wait) => setTimeout(wait, 10));
     }
@@ -98,6 +101,7 @@ beforeAll(async () => {
     const { id, lobby } = await joined(godot);
     expect(id).toBe(1);
     node = new RawNode(built.url, lobby);
+    node.abortWhen = () => built.knownFault();
     await node.peer.join();
     await waitData(godot, 'network_peer_connected', (d) => d.id === node.id, 30_000);
     await node.until(() => node.peer.multiplayer.get_peer(1)?.connected === true, 'the link to Godot connected', 30_000);
@@ -274,5 +278,9 @@ describe("a real Godot 3 server's MultiplayerAPI bytes, read raw by a Node WebRT
     for (const index of differing) {
       expect(index >= start && index < start + nodePath.value.length && ours.value[index] === 0, `byte ${index} differs outside the NodePath's padding`).toBe(true);
     }
+  });
+
+  it("the trail of everything recorded (the server's sessions and lobby, our WebRTCMultiplayer and its remote) replays through the machines", () => {
+    expect(scene.trail()).toEqual({ problems: [], multiplayers: 1, sessions: 2 });
   });
 });

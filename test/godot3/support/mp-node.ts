@@ -42,6 +42,8 @@ export class MpNode {
   readonly signals: string[] = [];
   /** network_peer_packet: sender and payload. */
   readonly packets: { from: number; hex: string }[] = [];
+  /** Makes every wait give up at once when it returns a reason (the scene's: an engine showed the plugin's known fault). */
+  abortWhen: () => string | null = () => null;
   private readonly timer: NodeJS.Timeout;
   private closed = false;
 
@@ -100,6 +102,8 @@ export class MpNode {
   async until(done: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!done()) {
+      const abort = this.abortWhen();
+      if (abort !== null) throw new Error(`node ${this.id}: gave up waiting for ${what}: ${abort}`);
       if (Date.now() > deadline) throw new Error(`node ${this.id}: no ${what} within ${timeoutMs} ms; ${this.describe()}`);
       await new Promise((wait) => setTimeout(wait, 10));
     }

@@ -5,6 +5,7 @@
  * plugin's known DTLS fault (KNOWN_FAULT in godot.ts, about 1 setup in 40); any other failure
  * fails at once.
  */
+import { verifyTrail } from '../../../src/audit/verify.js';
 import { GodotError } from '../../../src/godot/constants.js';
 import type { ConnectionRecord } from '../../../src/records/record.js';
 import { observeRecords } from '../../../src/records/recorder.js';
@@ -36,6 +37,7 @@ export class MpScene {
   /** A Node peer joining `lobby` ('' creates it). */
   async node(lobby: string, serverCompatibility = true): Promise<MpNode> {
     const node = new MpNode(this.url, lobby, serverCompatibility);
+    node.abortWhen = () => this.knownFault();
     this.nodes.push(node);
     await node.join();
     return node;
@@ -45,6 +47,13 @@ export class MpScene {
     const godot = this.godots.start({ url: this.url, ...options });
     this.engines.push(godot);
     return godot;
+  }
+
+  /** The scene's trail replayed: its problems, and how many WebRTCMultiplayer lives (`mp-<n>`) and server sessions it holds. */
+  trail(): { problems: unknown[]; multiplayers: number; sessions: number } {
+    const verification = verifyTrail(this.records);
+    const names = verification.connections.map((life) => life.connection);
+    return { problems: verification.problems, multiplayers: names.filter((name) => name.startsWith('mp-')).length, sessions: names.filter((name) => name.startsWith('session-')).length };
   }
 
   /** The first known-fault line any engine printed, or null. */
