@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../support/loopback.js';
 import { GodotError } from '../../src/godot/constants.js';
 import { TransferMode } from '../../src/godot3/constants.js';
+import { ObjectId } from '../../src/godot3/variant-types.js';
 import type { GodotProcess } from './support/godot.js';
 import { cstr, real32, u32 } from './support/hex.js';
 import { eventsOf, godotValues, joined, refusals, useFileGodots, waitCount, waitData, waitStderr } from './support/mp-godot.js';
@@ -191,6 +192,17 @@ describe('a Node server (id 1) with two Godot 3 clients on high-level multiplaye
     expectVariants(host.callsOf('types')[0]!.args, typesArgs(), 'types from Godot');
     expectVariants(host.callsOf('echo')[0]!.args[0] as unknown[], everyValue(), 'echo (rpc) from Godot');
     expectVariants(host.sets.find((s) => s.property === 'value' && Array.isArray(s.value))!.value as unknown[], everyValue(), 'value (rset) from Godot');
+  });
+
+  it('an Object crosses as its instance id both ways: Godot\'s node arrives as an ObjectId of its instance id, ours as an EncodedObjectAsID', async () => {
+    await step(g1, id1, 'object');
+    const sent = eventsOf(g1, 'step_done', (d) => d.name === 'object')[0]!;
+    const instanceId = BigInt((sent.results as string[])[0]!);
+    await host.until(() => host.callsOf('take_object').length === 1, "Godot's object");
+    expect(host.callsOf('take_object')[0]).toEqual({ node: TARGET, method: 'take_object', args: [new ObjectId(instanceId)], sender: id1 });
+
+    expect(host.api.rpc_id(id1, TARGET, 'take_object', new ObjectId(123456789012n))).toBe(GodotError.OK);
+    expect(await waitData(g1, 'object_ran', (d) => d.sender === 1)).toEqual({ node: 'Target', type: 17, sender: 1, class: 'EncodedObjectAsID', object_id: '123456789012' });
   });
 
   it('permissions as Godot 3: on the client Godot our from_master runs, to_master and secret are refused; on us its puppet, disabled, unknown calls and sets are dropped and counted, master runs', async () => {

@@ -144,6 +144,10 @@ func _step(name, to):
 			target.rpc_id(to, "echo", Values.every_value())
 			target.rset_id(to, "value", Values.every_value())
 			return []
+		"object":
+			# An Object crosses as its instance id (MultiplayerAPI's default, no object decoding).
+			target.rpc_id(to, "take_object", target)
+			return [str(target.get_instance_id())]
 		"broadcast":
 			target.rpc("ping", 4.5)
 			target.rpc_id(-to, "ping", 5.5)

@@ -42,6 +42,17 @@ func secret():
 	_ran("secret", [])
 
 
+# An Object arrives as its instance id (Godot 3 decodes OBJECT | FLAG_OBJECT_AS_ID into an
+# EncodedObjectAsID unless object decoding is allowed).
+remote func take_object(o):
+	var info = {"node": name, "type": typeof(o), "sender": get_tree().get_rpc_sender_id(), "class": "", "object_id": ""}
+	if typeof(o) == TYPE_OBJECT and o != null:
+		info["class"] = o.get_class()
+		if o.get_class() == "EncodedObjectAsID":
+			info["object_id"] = str(o.get_object_id())
+	_event("object_ran", info)
+
+
 # The values come back as they came, to the peer that sent them, as a call and as a set.
 remote func echo(values):
 	_ran("echo", [values])

@@ -151,6 +151,7 @@ export class MpNode {
         secret: method('secret', 'disabled', 0),
         echo: method('echo', 'remote', 1),
         echoed: method('echoed', 'remote', 1),
+        take_object: method('take_object', 'remote', 1),
       },
       properties: { value: property('value'), echoed_value: property('echoed_value') },
     });
