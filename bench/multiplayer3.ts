@@ -213,7 +213,13 @@ if (goals.length) {
   console.log('\nGoals');
   console.log(table(['goal', 'met', 'figure'], goals.map((g) => [g.name, g.met ? 'met' : 'MISSED', g.figure])));
 }
-const problems = results.flatMap(({ variant, turn, result }) => result.problems.map((p) => `${variant} turn ${turn + 1}: ${p}`));
+const problems = results.flatMap(({ variant, turn, result }) => {
+  const own = [...result.problems];
+  const malformed = result.server.malformed + result.clients.reduce((sum, c) => sum + c.malformed, 0);
+  if (malformed > 0) own.push(`${malformed} packets of the wrong size or kind`);
+  if (result.server.windowTicks === 0) own.push('no tick in the window');
+  return own.map((p) => `${variant} turn ${turn + 1}: ${p}`);
+});
 if (problems.length) console.log(`\nProblems:\n${problems.join('\n')}`);
 if (failures.length) console.log(`\nFailed runs:\n${failures.join('\n')}`);
 const durationS = Math.round((Date.now() - started) / 1000);
