@@ -23,6 +23,8 @@ export interface DemoOutput {
   stamp(monotonic?: number): string;
   /** Resolves when the user interrupted (Ctrl-C): the part stops and resolves 0. */
   interrupted: Promise<void>;
+  /** How long the part may take before it gives up with what is missing (default 20 s). */
+  deadlineMs?: number;
 }
 
 const DEADLINE_MS = 20_000;
@@ -38,7 +40,7 @@ interface Peer {
   api: MultiplayerAPI;
 }
 
-export async function runGodot3Server({ print, stamp, interrupted }: DemoOutput): Promise<number> {
+export async function runGodot3Server({ print, stamp, interrupted, deadlineMs = DEADLINE_MS }: DemoOutput): Promise<number> {
   const say = (who: string, what: string) => print(`${stamp()}  ${who.padEnd(18)} ${what}`);
   const stopShowing = observeRecords((record: ConnectionRecord) => {
     if (!('machine' in record) || !SHOWN.has(record.machine)) return;
@@ -59,9 +61,15 @@ export async function runGodot3Server({ print, stamp, interrupted }: DemoOutput)
   /** What each client got back from the server. */
   const welcomed = new Map<number, string>();
   let frame: NodeJS.Timeout | undefined;
-  let done: (code: number) => void = () => {};
-  const finished = new Promise<number>((resolve) => (done = resolve));
-  const giveUp = setTimeout(() => done(1), DEADLINE_MS);
+  /** Set once the part is over (done, gave up, interrupted): run() stops making peers. */
+  let over = false;
+  let settle: (code: number) => void = () => {};
+  const finished = new Promise<number>((resolve) => (settle = resolve));
+  const done = (code: number) => {
+    over = true;
+    settle(code);
+  };
+  const giveUp = setTimeout(() => done(1), deadlineMs);
   void interrupted.then(() => done(0));
 
   const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
@@ -75,6 +83,7 @@ export async function runGodot3Server({ print, stamp, interrupted }: DemoOutput)
 
   const run = async (): Promise<void> => {
     const listening = await server.listen();
+    if (over) return;
     if (listening !== GodotError.OK) return fail(`the signaling server did not listen (${errorName(listening)})`);
     say('server', `signaling server on ${server.url}`);
 
@@ -85,12 +94,14 @@ export async function runGodot3Server({ print, stamp, interrupted }: DemoOutput)
       if (complete()) done(0);
     }, FRAME_MS);
     const hosted = await host.lobbyPeer.join();
+    if (over) return;
     if (hosted !== GodotError.OK) return fail(`the server did not create a lobby (${errorName(hosted)})`);
     say('srv', `created 3.x lobby "${host.lobbyPeer.lobby}" as id ${host.lobbyPeer.id}: ${STATUS_NAMES[host.lobbyPeer.multiplayer.get_connection_status()]}, is_network_server() ${host.api.is_network_server()}`);
     for (const name of CLIENTS) {
       const client = makePeer(name, host.lobbyPeer.lobby);
       exposeClient(client);
       const joined = await client.lobbyPeer.join();
+      if (over) return;
       if (joined !== GodotError.OK) return fail(`${name} did not join ${host.lobbyPeer.lobby} (${errorName(joined)})`);
       say(name, `joined as id ${client.lobbyPeer.id}: initialize(${client.lobbyPeer.id}, true) → ${STATUS_NAMES[client.lobbyPeer.multiplayer.get_connection_status()]} until 1 connects`);
     }
@@ -149,7 +160,7 @@ export async function runGodot3Server({ print, stamp, interrupted }: DemoOutput)
   const code = await finished;
   clearTimeout(giveUp);
   clearInterval(frame);
-  if (code !== 0 && failure === null) failure = `not done within ${DEADLINE_MS / 1000} s:\n${missing().map((line) => `  ${line}`).join('\n')}`;
+  if (code !== 0 && failure === null) failure = `not done within ${deadlineMs / 1000} s:\n${missing().map((line) => `  ${line}`).join('\n')}`;
   const summary = code === 0 && complete() ? summarize() : [];
   for (const { lobbyPeer } of peers) lobbyPeer.close();
   await server.close();
@@ -165,11 +176,12 @@ export async function runGodot3Server({ print, stamp, interrupted }: DemoOutput)
 
   function missing(): string[] {
     const lines: string[] = [];
-    for (const { name, lobbyPeer } of peers) {
-      if (lobbyPeer.id === null) lines.push(`${name} has not joined`);
+    for (const name of ['srv', ...CLIENTS]) {
+      const lobbyPeer = peers.find((peer) => peer.name === name)?.lobbyPeer;
+      if (lobbyPeer === undefined || lobbyPeer.id === null) lines.push(`${name} has not ${name === 'srv' ? 'created its lobby' : 'joined'}`);
       else if (lobbyPeer.multiplayer.get_connection_status() !== ConnectionStatus.CONNECTION_CONNECTED) lines.push(`${name} (${lobbyPeer.id}) is ${STATUS_NAMES[lobbyPeer.multiplayer.get_connection_status()]}`);
     }
-    for (const id of expected()) {
+    for (const id of expected().filter((id) => id !== 0)) {
       if (got.get(id)?.raw === undefined) lines.push(`the server has no RAW packet from ${id}`);
       if (got.get(id)?.hello === undefined) lines.push(`the server has no hello from ${id}`);
       if (!welcomed.has(id)) lines.push(`${id} has no welcome from the server`);

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyTrail } from '../src/audit/verify.js';
+import './support/loopback.js';
+import { runGodot3Server } from '../demo/godot3-server.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const bin = join(root, 'bin/webrtc-statecharts.js');
@@ -153,4 +155,36 @@ describe('npm start: the mesh demo', () => {
       if (demo.exitCode === null) demo.kill('SIGKILL');
     }
   }, 60_000);
+});
+
+describe("npm start's Godot 3.x part, run in-process", () => {
+  const never = new Promise<void>(() => {});
+  it('past its deadline it gives 1 and says what is missing', async () => {
+    const lines: string[] = [];
+    const errors: string[] = [];
+    const error = console.error;
+    console.error = (...args: unknown[]) => errors.push(args.join(' '));
+    try {
+      const code = await runGodot3Server({ print: (line) => lines.push(line), stamp: () => '+0 ms', interrupted: never, deadlineMs: 1 });
+      expect(code).toBe(1);
+    } finally {
+      console.error = error;
+    }
+    expect(errors.join('\n')).toMatch(/godot3 server demo: not done within 0\.001 s:\n {2}srv has not created its lobby\n {2}c1 has not joined\n {2}c2 has not joined/);
+    expect(lines.join('\n')).not.toMatch(/^summary:/m);
+  });
+
+  it('interrupted (Ctrl-C), it stops at once with 0 and no summary', async () => {
+    const lines: string[] = [];
+    const code = await runGodot3Server({ print: (line) => lines.push(line), stamp: () => '+0 ms', interrupted: Promise.resolve() });
+    expect(code).toBe(0);
+    expect(lines.join('\n')).not.toMatch(/^summary:/m);
+  });
+
+  it('given the time, it gives 0 with the summary', async () => {
+    const lines: string[] = [];
+    const code = await runGodot3Server({ print: (line) => lines.push(line), stamp: () => '+0 ms', interrupted: never });
+    expect(code, lines.join('\n')).toBe(0);
+    expect(lines.join('\n')).toMatch(/^summary: a Godot 3\.x server in Node \(srv 1\) and c1 \d+, c2 \d+ in lobby "[A-Za-z0-9]+"$/m);
+  }, 30_000);
 });
