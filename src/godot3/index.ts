@@ -7,16 +7,16 @@
  *
  * @example
  * ```ts
- * const server = new MultiplayerLobbyPeer({ url: 'ws://127.0.0.1:9080', lobby: '' });
  * const api = new MultiplayerAPI({ dispatch: 'events' });
- * api.set_network_peer(server.multiplayer);
+ * // The lobby peer hands its WebRTCMultiplayer to the API once the server's ID has initialized it.
+ * const server = new MultiplayerLobbyPeer({ url: 'ws://127.0.0.1:9080', lobby: '', api });
  * api.expose('Main/Server', { methods: { hello: { mode: 'remote', call: (text) => console.log(api.get_rpc_sender_id(), text) } } });
  * await server.join();
  * ```
  */
 export { WebRTCMultiplayer, type WebRTCMultiplayerOptions } from './webrtc-multiplayer.js';
 export type { MultiplayerPeerInfo } from './multiplayer-remote-peer.js';
-export type { MultiplayerStats } from './multiplayer-stats.js';
+export type { MultiplayerStats, ModeCounts } from './multiplayer-stats.js';
 export { MultiplayerAPI, type MultiplayerAPIOptions } from './multiplayer-api.js';
 export type { MultiplayerAPIStats } from './rpc-stats.js';
 export type { ExposedNodeInit, ExposedMethod, ExposedProperty } from './rpc-nodes.js';
@@ -62,7 +62,7 @@ export {
   type Variant,
   type VariantDictionary,
 } from './variant-types.js';
-export { encodeVariant, encodeVariants, decodeVariant, type DecodeOptions, type DecodeResult, type EncodeResult } from './variant.js';
+export { encodeVariant, encodeVariants, decodeVariant, DEFAULT_MAX_DEPTH, type DecodeOptions, type DecodeResult, type EncodeResult, type EncodeManyResult, type EncodedVariants } from './variant.js';
 export {
   encodePacket,
   decodePacket,
@@ -71,6 +71,9 @@ export {
   encodeRemoteSet,
   encodeSimplifyPath,
   encodeConfirmPath,
+  MAX_RPC_ARGS,
+  PATH_TARGET_FLAG,
+  type PacketDecodeOptions,
   type MultiplayerPacket,
   type PathTarget,
   type PacketDrop,
