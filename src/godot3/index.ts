@@ -20,7 +20,7 @@ export type { MultiplayerStats, ModeCounts } from './multiplayer-stats.js';
 export { MultiplayerAPI, type MultiplayerAPIOptions } from './multiplayer-api.js';
 export type { MultiplayerAPIStats } from './rpc-stats.js';
 export type { ExposedNodeInit, ExposedMethod, ExposedProperty } from './rpc-nodes.js';
-export { MultiplayerLobbyPeer, type MultiplayerLobbyPeerOptions } from './lobby-peer.js';
+export { MultiplayerLobbyPeer, type MultiplayerLobbyPeerOptions, type NetworkPeerHolder } from './lobby-peer.js';
 export type { NetworkedMultiplayerPeer } from './networked-peer.js';
 export {
   TransferMode,

@@ -84,7 +84,8 @@ export class ClientPeers {
     if (pc === null) return;
     this.connections.set(peerId, pc);
     this.hooks.added(peerId, pc);
-    if (this.connections.get(peerId) !== pc || !offersTo(protocol, ownId, peerId)) return;
+    // The peer_added listener may have dropped it (a multiplayer that refused add_peer closes it): nothing to offer then.
+    if (this.connections.get(peerId) !== pc || pc.get_connection_state() === ConnectionState.STATE_CLOSED || !offersTo(protocol, ownId, peerId)) return;
     const code = pc.create_offer();
     if (code !== GodotError.OK) log('warn', 'library', `${owner}: create_offer to ${peerId} refused: ${errorName(code)} (${lastReason(pc)}); peer_added is where channels are created`);
   }
