@@ -1,3 +1,4 @@
+import { MULTIPLAYER_SCRIPT, MULTIPLAYER_STYLE } from './page-multiplayer.js';
 import { SIGNALING_SCRIPT, SIGNALING_STYLE } from './page-signaling.js';
 import { STATS_SCRIPT, STATS_STYLE } from './page-stats.js';
 
@@ -12,7 +13,8 @@ import { STATS_SCRIPT, STATS_STYLE } from './page-stats.js';
  * `tspan.taken`); `#stats[data-connection]` holds the selected connection's `get_stats()`, each
  * figure as `[data-stat="bytes_received"]` with its number in `data-value`, and a row per channel
  * (`tr[data-channel="chat#1"]`); `document.body.dataset.socket` is `open` while the socket is.
- * Signaling servers' lobbies and sessions have their own lists and details: see `page-signaling.ts`.
+ * Signaling servers' lobbies and sessions have their own lists and details: see `page-signaling.ts`;
+ * so have Godot 3 WebRTCMultiplayers: see `page-multiplayer.ts`.
  */
 export function inspectorPage(nonce: string): string {
   return `<!doctype html>
@@ -81,13 +83,15 @@ ${STATS_STYLE}
   tr.fresh { animation: fresh 1.2s ease-out; }
   @keyframes fresh { from { background: #fff7d6; } to { background: transparent; } }
 ${SIGNALING_STYLE}
+${MULTIPLAYER_STYLE}
 </style>
 </head>
 <body data-socket="connecting">
 <header><h1>webrtc-statecharts inspector</h1><span id="socket">connecting…</span></header>
 <main>
   <nav><h2>Connections</h2><ul id="connections"></ul>
-    <h2>Lobbies</h2><ul id="lobbies" class="list"></ul><h2>Sessions</h2><ul id="sessions" class="list"></ul></nav>
+    <h2>Lobbies</h2><ul id="lobbies" class="list"></ul><h2>Sessions</h2><ul id="sessions" class="list"></ul>
+    <h2>Multiplayer peers</h2><ul id="multiplayers" class="list"></ul></nav>
   <div id="detail"><div id="empty">No connection yet: they appear here as they are created.</div></div>
 </main>
 <script nonce="${nonce}">
@@ -135,10 +139,12 @@ ${SIGNALING_STYLE}
         shownId = null;
         for (const view of data.connections) views.set(view.id, view);
         takeSignaling(data, true);
+        takeMultiplayers(data, true);
       } else if (data.type === 'update') {
         for (const view of data.connections) views.set(view.id, view);
         for (const id of data.removed) views.delete(id);
         takeSignaling(data, false);
+        takeMultiplayers(data, false);
       } else if (data.type === 'stats') {
         stats = data.stats;
         statsTime = data.time;
@@ -148,16 +154,18 @@ ${SIGNALING_STYLE}
   }
 
   function render() {
-    if (chosen !== null && (views.has(chosen) || signalingView(chosen))) {
+    if (chosen !== null && (views.has(chosen) || signalingView(chosen) || multiplayerView(chosen))) {
       selected = chosen;
     } else {
       const all = [...views.values()];
       const open = all.find((view) => view.states.connection !== 'closed');
-      selected = (open || all.find((view) => view.id === selected) || all[all.length - 1] || { id: firstSignaling() }).id;
+      selected = (open || all.find((view) => view.id === selected) || all[all.length - 1] || { id: firstSignaling() || firstMultiplayer() }).id;
     }
     renderList();
     renderSignalingList();
+    renderMultiplayerList();
     if (signalingView(selected)) renderSignalingDetail(selected);
+    else if (multiplayerView(selected)) renderMultiplayerDetail(selected);
     else renderDetail();
   }
 
@@ -192,6 +200,7 @@ ${SIGNALING_STYLE}
           el('h3', {}, want.title, badge(want.state)), el('div', { class: 'last' }), el('div', { class: 'diagram' }));
         if (want.channel) panel.dataset.channel = want.channel;
         if (want.session) panel.dataset.session = want.session;
+        if (want.remote) panel.dataset.remote = want.remote;
         panel.querySelector('.diagram').innerHTML = diagrams[want.kind] ? diagrams[want.kind].svg : '';
         machines.append(panel);
       }
@@ -238,7 +247,8 @@ ${STATS_SCRIPT}
     const body = document.getElementById('records');
     const before = new Set([...body.children].map((row) => row.dataset.seq));
     const rows = view.records.slice().reverse().map((record) => {
-      const who = record.channel ? 'channel ' + record.channel : (record.kind === 'stack_error' ? 'stack' : record.machine);
+      // A multiplayer's remote peers are 'peer <id>', not channels.
+      const who = record.channel ? (/^peer \\d+$/.test(record.channel) ? record.channel : 'channel ' + record.channel) : (record.kind === 'stack_error' ? 'stack' : record.machine);
       let what = '', why = '';
       if (record.kind === 'transition') { what = record.from + ' → ' + record.to; why = record.event; }
       else if (record.kind === 'refusal') { what = 'refused ' + record.method + ': ' + record.codeName + ' (' + record.code + ')'; why = record.reason; }
@@ -254,6 +264,7 @@ ${STATS_SCRIPT}
   }
 
 ${SIGNALING_SCRIPT}
+${MULTIPLAYER_SCRIPT}
   window.addEventListener('hashchange', () => { chosen = decodeURIComponent(location.hash.slice(1)) || null; render(); });
   connect();
 })();

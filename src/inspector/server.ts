@@ -11,6 +11,7 @@ import { liveSignalingServers } from '../signaling/server.js';
 import { DIAGRAM_MACHINES, graphOf } from './diagrams.js';
 import type { MachineGraph } from './graph.js';
 import { InspectorModel, type ConnectionView } from './model.js';
+import { MultiplayerModel, type MultiplayerView } from './multiplayer-model.js';
 import { inspectorPage } from './page.js';
 import { SignalingFeed } from './signaling-feed.js';
 import type { LobbyView, SessionView } from './signaling-model.js';
@@ -47,9 +48,25 @@ export interface RunningInspector {
 
 /** The messages the page receives. */
 export type InspectorMessage =
-  | { type: 'hello'; diagrams: Record<string, { graph: MachineGraph; svg: string }>; connections: ConnectionView[]; sessions: SessionView[]; lobbies: LobbyView[] }
-  /** `removed`: connections forgotten; `removedSignaling`: sessions and lobbies forgotten (by name). */
-  | { type: 'update'; connections: ConnectionView[]; removed: string[]; sessions: SessionView[]; lobbies: LobbyView[]; removedSignaling: string[] }
+  | {
+      type: 'hello';
+      diagrams: Record<string, { graph: MachineGraph; svg: string }>;
+      connections: ConnectionView[];
+      sessions: SessionView[];
+      lobbies: LobbyView[];
+      multiplayers: MultiplayerView[];
+    }
+  /** `removed`: connections forgotten; `removedSignaling`: sessions and lobbies forgotten; `removedMultiplayers`: WebRTCMultiplayers forgotten (by name). */
+  | {
+      type: 'update';
+      connections: ConnectionView[];
+      removed: string[];
+      sessions: SessionView[];
+      lobbies: LobbyView[];
+      removedSignaling: string[];
+      multiplayers: MultiplayerView[];
+      removedMultiplayers: string[];
+    }
   /** Every listed connection's `get_stats()`, by id, taken at `time` (wall ms). */
   | { type: 'stats'; time: number; stats: Record<string, ConnectionStatsView> };
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -61,7 +78,8 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
  * shows the recent records and each connection's `get_stats()` (sent every `statsIntervalMs`
  * while a page is connected). Beside the connections it lists the signaling servers' lobbies and
  * sessions (`liveSignalingServers()`), each drawn on its machine from its records, with what the
- * server's views add (lobby name, mesh, members, relayed counts, read on the same beat). A page
+ * server's views add (lobby name, mesh, members, relayed counts, read on the same beat), and the
+ * Godot 3 WebRTCMultiplayers, each with its remote peers, from their records. A page
  * that opens late gets the current picture at once. Nothing
  * leaves the machine: the page loads nothing from elsewhere.
  *
@@ -88,6 +106,10 @@ export async function startInspector(options: InspectorOptions = {}): Promise<Ru
   const signaling = new SignalingFeed(liveSignalingServers, options.recentRecords ?? 50, options.keepClosed ?? 20);
   signaling.refresh();
   signaling.take();
+  // Godot 3 WebRTCMultiplayers, from their records only (no registry lists them: one made before the inspector shows from its next record).
+  const multiplayers = new MultiplayerModel(options.recentRecords ?? 50, options.keepClosed ?? 20);
+  const changedMultiplayers = new Set<string>();
+  const removedMultiplayers = new Set<string>();
 
   const sockets = new Set<WebSocket>();
   const viewers: Array<() => void> = [];
@@ -102,10 +124,17 @@ export async function startInspector(options: InspectorOptions = {}): Promise<Ru
     const connections = [...changed].map((id) => model.get(id)).filter((view): view is ConnectionView => view !== undefined);
     if (signaling.needsRefresh()) signaling.refreshSoon(schedule);
     const service = signaling.take();
-    const message: InspectorMessage = { type: 'update', connections, removed: [...removed], sessions: service.sessions, lobbies: service.lobbies, removedSignaling: service.removed };
+    const mps = [...changedMultiplayers].map((name) => multiplayers.get(name)).filter((view): view is MultiplayerView => view !== undefined);
+    const message: InspectorMessage = {
+      type: 'update', connections, removed: [...removed], sessions: service.sessions, lobbies: service.lobbies, removedSignaling: service.removed,
+      multiplayers: mps, removedMultiplayers: [...removedMultiplayers],
+    };
     changed.clear();
     removed.clear();
-    if (connections.length === 0 && message.removed.length === 0 && service.sessions.length + service.lobbies.length + service.removed.length === 0) return;
+    changedMultiplayers.clear();
+    removedMultiplayers.clear();
+    const nothing = connections.length + message.removed.length + service.sessions.length + service.lobbies.length + service.removed.length + mps.length + message.removedMultiplayers.length === 0;
+    if (nothing) return;
     const text = JSON.stringify(message);
     for (const socket of sockets) if (socket.readyState === WebSocket.OPEN) socket.send(text);
   };
@@ -143,6 +172,15 @@ export async function startInspector(options: InspectorOptions = {}): Promise<Ru
   };
 
   const stopRecords = observeRecords((record) => {
+    if (multiplayers.owns(record)) {
+      for (const name of multiplayers.apply(record)) {
+        removedMultiplayers.add(name);
+        changedMultiplayers.delete(name);
+      }
+      if (multiplayers.get(record.connection)) changedMultiplayers.add(record.connection);
+      schedule();
+      return;
+    }
     if (signaling.apply(record)) {
       schedule();
       return;
@@ -210,7 +248,7 @@ export async function startInspector(options: InspectorOptions = {}): Promise<Ru
       response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       signaling.refresh();
       schedule();
-      response.end(JSON.stringify({ connections: model.list(), sessions: signaling.model.sessions(), lobbies: signaling.model.lobbies() }));
+      response.end(JSON.stringify({ connections: model.list(), sessions: signaling.model.sessions(), lobbies: signaling.model.lobbies(), multiplayers: multiplayers.list() }));
       return;
     }
     response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
@@ -236,7 +274,9 @@ export async function startInspector(options: InspectorOptions = {}): Promise<Ru
       ws.on('error', gone);
       signaling.refresh();
       schedule();
-      const hello: InspectorMessage = { type: 'hello', diagrams, connections: model.list(), sessions: signaling.model.sessions(), lobbies: signaling.model.lobbies() };
+      const hello: InspectorMessage = {
+        type: 'hello', diagrams, connections: model.list(), sessions: signaling.model.sessions(), lobbies: signaling.model.lobbies(), multiplayers: multiplayers.list(),
+      };
       ws.send(JSON.stringify(hello));
       ws.send(statsMessage());
       watchStats();
