@@ -12,7 +12,7 @@
 export const clock = () => performance.timeOrigin + performance.now();
 
 /** What the server process runs. */
-export type ServerKind = 'ours' | 'raw' | 'api';
+export type ServerKind = 'ours' | 'raw' | 'api' | 'channels';
 
 export interface TurnPlan {
   kind: ServerKind;
@@ -50,6 +50,8 @@ export interface ServerReport {
   cpuUs: number;
   cpuUserUs: number;
   cpuSystemUs: number;
+  /** The window's CPU split by thread (Linux): the main thread, and the rest (the stack's threads, libuv, V8). */
+  threads: { mainUs: number; othersUs: number; threads: number; byName: Record<string, number> } | null;
   /** Main-thread event loop utilization over the window (0..1). */
   elu: number;
   /** JS time inside the tick function, per tick (µs). */

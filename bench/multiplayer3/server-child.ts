@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { clock, Samples, sentAtOf, writeState, type FromServer, type RunWindow, type ServerReport, type ToServer, type TurnPlan } from './protocol.js';
 import { makeServer, type ServerStack } from './server-stacks.js';
 import { round, summarize } from '../lib/stats.js';
+import { threadDelta, threadTimes, type ThreadTimes } from './threads.js';
 
 const send = (message: FromServer) => process.send?.(message);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -53,22 +54,33 @@ async function connect(turn: TurnPlan, ids: number[], timeoutMs: number): Promis
   send({ cmd: 'connected', connected: stack?.connected() ?? 0, ms: Math.round(clock() - started), problems });
 }
 
-/** An inspector profile of the window only (a file for bench/signaling/profile.ts). */
+/**
+ * An inspector CPU profile of the window only (a file for bench/multiplayer3/profile.ts), and a
+ * sampling heap profile of the same window next to it (`.heapprofile`: what allocated the bytes).
+ */
 class WindowProfile {
   private readonly session = new Session();
   constructor(private readonly file: string) {
     this.session.connect();
   }
   start(): void {
+    this.session.post('HeapProfiler.startSampling', { samplingInterval: 4096 });
     this.session.post('Profiler.enable', () => this.session.post('Profiler.setSamplingInterval', { interval: 100 }, () => this.session.post('Profiler.start')));
   }
   stop(): Promise<void> {
-    return new Promise((resolve) => {
+    const cpu = new Promise<void>((resolve) => {
       this.session.post('Profiler.stop', (error, result) => {
         if (!error && result) writeFileSync(this.file, JSON.stringify(result.profile));
         resolve();
       });
     });
+    const heap = new Promise<void>((resolve) => {
+      this.session.post('HeapProfiler.stopSampling', (error, result) => {
+        if (!error && result) writeFileSync(this.file.replace(/\.cpuprofile$/, '') + '.heapprofile', JSON.stringify(result.profile));
+        resolve();
+      });
+    });
+    return Promise.all([cpu, heap]).then(() => undefined);
   }
 }
 
@@ -84,6 +96,8 @@ function run(w: RunWindow, turn: TurnPlan, server: ServerStack): void {
   let cpu0: NodeJS.CpuUsage | null = null;
   let elu0: ReturnType<typeof performance.eventLoopUtilization> | null = null;
   let cpu: NodeJS.CpuUsage | null = null;
+  let threads0: ThreadTimes | null = null;
+  let threads: ServerReport['threads'] = null;
   let elu = 0;
   let windowTicks = 0;
   let statesSent = 0;
@@ -100,6 +114,7 @@ function run(w: RunWindow, turn: TurnPlan, server: ServerStack): void {
       cpuUs: cpu ? cpu.user + cpu.system : NaN,
       cpuUserUs: cpu?.user ?? NaN,
       cpuSystemUs: cpu?.system ?? NaN,
+      threads,
       elu,
       tickUs: { median: tick.median, p99: tick.p99 },
       lagMs: { median: lag.median, p99: lag.p99, max: lag.max },
@@ -117,12 +132,14 @@ function run(w: RunWindow, turn: TurnPlan, server: ServerStack): void {
     if (scheduled >= w.end) return void finish();
     const inWindow = scheduled >= w.t0 && scheduled < w.t1;
     if (inWindow && cpu0 === null) {
+      threads0 = threadTimes();
       cpu0 = process.cpuUsage();
       elu0 = performance.eventLoopUtilization();
       profile?.start();
     }
     if (!inWindow && cpu0 !== null && cpu === null) {
       cpu = process.cpuUsage(cpu0);
+      threads = threadDelta(threads0, threadTimes());
       elu = performance.eventLoopUtilization(elu0!).utilization;
       if (profile) profileDone = profile.stop();
     }

@@ -8,15 +8,16 @@
  *   TRANSFER_MODE_UNRELIABLE, as a Godot 3 server script does.
  * - `api`: the same WebRTCMultiplayer under MultiplayerAPI: `poll()` (inputs come as
  *   `network_peer_packet`), then `send_bytes(state, 0, TRANSFER_MODE_UNRELIABLE)`.
+ * - `channels`: the layer below alone (WebRTCPeerConnection + WebRTCDataChannel, see ChannelsServer).
  * - `raw`: plain node-datachannel PeerConnections, the same three negotiated channels, the inputs
  *   read in channel 3's onMessage, the state sent with sendMessageBinary on each channel 3.
  */
 import nodeDataChannel from 'node-datachannel';
 import type { DataChannel, PeerConnection } from 'node-datachannel';
-import { GodotError, WebRTCPeerConnection, createNodeDataChannelExtension } from '../../src/index.js';
+import { GodotError, WebRTCDataChannel, WebRTCPeerConnection, createNodeDataChannelExtension } from '../../src/index.js';
 import { WebRTCMultiplayer } from '../../src/godot3/webrtc-multiplayer.js';
 import { MultiplayerAPI } from '../../src/godot3/multiplayer-api.js';
-import { TransferMode } from '../../src/godot3/constants.js';
+import { MULTIPLAYER_CHANNELS, TransferMode } from '../../src/godot3/constants.js';
 import { DEFAULT_HOLD_MS } from '../../src/adapters/setup-order.js';
 import type { Signal, TurnPlan } from './protocol.js';
 
@@ -43,7 +44,27 @@ export type InputHandler = (bytes: Uint8Array) => void;
 export const OURS_LONGEST_LIFETIME = 65535;
 
 export function makeServer(plan: TurnPlan, onInput: InputHandler): ServerStack {
-  return plan.kind === 'raw' ? new RawServer(plan, onInput) : new OurServer(plan, onInput);
+  if (plan.kind === 'raw') return new RawServer(plan, onInput);
+  if (plan.kind === 'channels') return new ChannelsServer(plan, onInput);
+  return new OurServer(plan, onInput);
+}
+
+const loopback = () => WebRTCPeerConnection.set_default_extension(createNodeDataChannelExtension({ name: 'bench-multiplayer3', bindAddress: '127.0.0.1' }));
+
+/** Wires `pc`'s signals to `out`, as a Godot script does, and starts its offer. */
+function offer(pc: WebRTCPeerConnection, out: (signal: Signal) => void): void {
+  pc.session_description_created.connect((type, sdp) => {
+    pc.set_local_description(type, sdp);
+    out({ type: type as 'offer', sdp });
+  });
+  pc.ice_candidate_created.connect((mid, _index, candidate) => out({ type: 'candidate', mid, candidate }));
+  pc.create_offer();
+}
+
+function applySignal(pc: WebRTCPeerConnection | undefined, signal: Signal): void {
+  if (!pc) return;
+  if (signal.type === 'candidate') pc.add_ice_candidate(signal.mid, 0, signal.candidate);
+  else pc.set_remote_description(signal.type, signal.sdp);
 }
 
 class OurServer implements ServerStack {
@@ -56,7 +77,7 @@ class OurServer implements ServerStack {
     private readonly plan: TurnPlan,
     private readonly onInput: InputHandler,
   ) {
-    WebRTCPeerConnection.set_default_extension(createNodeDataChannelExtension({ name: 'bench-multiplayer3', bindAddress: '127.0.0.1' }));
+    loopback();
     this.mp.initialize(1);
     this.mp.peer_connected.connect(() => this.announced++);
     this.mp.peer_disconnected.connect(() => this.announced--);
@@ -71,20 +92,12 @@ class OurServer implements ServerStack {
     const pc = new WebRTCPeerConnection();
     const code = this.mp.add_peer(pc, id, this.plan.lifetime ?? OURS_LONGEST_LIFETIME);
     if (code !== GodotError.OK) throw new Error(`add_peer(${id}) returned ${code}: ${JSON.stringify(this.mp.get_records().at(-1))}`);
-    pc.session_description_created.connect((type, sdp) => {
-      pc.set_local_description(type, sdp);
-      out({ type: type as 'offer', sdp });
-    });
-    pc.ice_candidate_created.connect((mid, _index, candidate) => out({ type: 'candidate', mid, candidate }));
     this.connections.set(id, pc);
-    pc.create_offer();
+    offer(pc, out);
   }
 
   signal(id: number, signal: Signal): void {
-    const pc = this.connections.get(id);
-    if (!pc) return;
-    if (signal.type === 'candidate') pc.add_ice_candidate(signal.mid, 0, signal.candidate);
-    else pc.set_remote_description(signal.type, signal.sdp);
+    applySignal(this.connections.get(id), signal);
   }
 
   connected(): number {
@@ -122,6 +135,71 @@ class OurServer implements ServerStack {
 
   close(): void {
     this.mp.close();
+  }
+}
+
+/**
+ * The library's layer below WebRTCMultiplayer alone: WebRTCPeerConnections with the same three
+ * negotiated channels, each polled, channel 3 read with get_packet and written with put_packet.
+ * Against `ours`, it says what the WebRTCMultiplayer layer costs; against `raw`, the channels'.
+ */
+class ChannelsServer implements ServerStack {
+  private readonly peers: Array<{ pc: WebRTCPeerConnection; channels: WebRTCDataChannel[] }> = [];
+  private readonly byId = new Map<number, WebRTCPeerConnection>();
+
+  constructor(
+    private readonly plan: TurnPlan,
+    private readonly onInput: InputHandler,
+  ) {
+    loopback();
+  }
+
+  add(id: number, out: (signal: Signal) => void): void {
+    const pc = new WebRTCPeerConnection();
+    const lifetime = this.plan.lifetime ?? OURS_LONGEST_LIFETIME;
+    const channels = MULTIPLAYER_CHANNELS.map(({ id: channel, label, ordered }) => pc.create_data_channel(label, { negotiated: true, id: channel, ordered, ...(channel === 1 ? {} : { maxPacketLifeTime: lifetime }) })!);
+    this.peers.push({ pc, channels });
+    this.byId.set(id, pc);
+    offer(pc, out);
+  }
+
+  signal(id: number, signal: Signal): void {
+    applySignal(this.byId.get(id), signal);
+  }
+
+  connected(): number {
+    let open = 0;
+    for (const { channels } of this.peers) if (channels.every((c) => c.get_ready_state() === WebRTCDataChannel.STATE_OPEN)) open++;
+    return open;
+  }
+
+  pump(): void {
+    for (const { pc } of this.peers) pc.poll();
+  }
+
+  read(): void {
+    for (const { pc, channels } of this.peers) {
+      pc.poll();
+      const channel = channels[2]!;
+      while (channel.get_available_packet_count() > 0) this.onInput(channel.get_packet());
+    }
+  }
+
+  broadcast(state: Uint8Array): number {
+    let count = 0;
+    for (const { channels } of this.peers) {
+      const channel = channels[2]!;
+      if (channel.get_ready_state() === WebRTCDataChannel.STATE_OPEN && channel.put_packet(state) === GodotError.OK) count++;
+    }
+    return count;
+  }
+
+  counts(): null {
+    return null;
+  }
+
+  close(): void {
+    for (const { pc } of this.peers) pc.close();
   }
 }
 
