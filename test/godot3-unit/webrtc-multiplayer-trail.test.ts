@@ -34,6 +34,11 @@ describe('WebRTCMultiplayer records', () => {
     }
     const [life] = verifyTrail(mp.get_records()).connections;
     expect(life!.multiplayer).toMatchObject({ uniqueId: 0, ended: { by: 'server_disconnected', from: 'connected' } }); // close() in disconnected keeps why it ended
-    expect(life!.multiplayer!.remotes.map((remote) => [remote.channel, remote.removed?.by])).toEqual([['peer 3', 'close'], ['peer 1', 'connection']]);
+    // The far end's close can reach a channel before the connection: either is why at that poll.
+    const removals = life!.multiplayer!.remotes.map((remote) => [remote.channel, remote.removed?.by]);
+    expect(removals[0]).toEqual(['peer 3', 'close']);
+    expect(removals[1]![0]).toBe('peer 1');
+    expect(['connection', 'channel']).toContain(removals[1]![1]);
+    expect(removals).toHaveLength(2);
   });
 });
