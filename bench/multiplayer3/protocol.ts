@@ -69,6 +69,8 @@ export interface ServerReport {
   /** From the library's own counters, for a cross-check (ours/api): packets sent / received on channel 3 over the whole run. */
   libraryCounts: Record<string, number> | null;
   profile: string | null;
+  /** What went wrong on the server's side (ticks that could not keep up). */
+  problems: string[];
 }
 
 export interface ClientReport {

@@ -107,6 +107,7 @@ export async function runTurn(plan: TurnPlan, timing: TurnTiming, clientProcesse
       return answer;
     });
     const reports = await Promise.all([serverAnswer, ...clientAnswers]);
+    problems.push(...(reports[0] as Extract<FromServer, { cmd: 'report' }>).report.problems);
     return {
       plan,
       window,
