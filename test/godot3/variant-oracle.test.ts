@@ -221,6 +221,9 @@ function encoded(value: unknown): Uint8Array {
   return result.value;
 }
 
+/** Hex of at most 64 bytes, for failure messages. */
+const cut = (bytes: Uint8Array) => (bytes.length > 64 ? `${hex(bytes.subarray(0, 64))}… (${bytes.length} bytes)` : hex(bytes));
+
 /** What went wrong with one echoed value, '' if nothing. */
 function echoProblem(ours: Uint8Array, value: unknown, godot: OracleLine, text?: string): string {
   const problems: string[] = [];
@@ -235,23 +238,26 @@ function echoProblem(ours: Uint8Array, value: unknown, godot: OracleLine, text?:
   const differ = view && differences(view, godot.bytes);
   if (differ) problems.push(`re-encoded bytes: ${differ}`);
   if (text !== undefined && godot.text !== text) problems.push(`var2str ${JSON.stringify(godot.text)}, expected ${JSON.stringify(text)}`);
-  const cut = (bytes: Uint8Array) => (bytes.length > 64 ? `${hex(bytes.subarray(0, 64))}… (${bytes.length} bytes)` : hex(bytes));
   return problems.length === 0 ? '' : `${problems.join('; ')}\n  ours  ${cut(ours)}\n  godot ${cut(godot.bytes)}\n  var2str ${JSON.stringify(godot.text.slice(0, 120))}`;
 }
 
 /** What went wrong with one value Godot generated, '' if nothing. */
 function generatedProblem(godot: OracleLine): string {
   const decoded = decodeVariant(godot.bytes, 0, { exact: true, allowObjects: false });
-  const where = `\n  godot ${hex(godot.bytes)}\n  var2str ${JSON.stringify(godot.text)}`;
+  const where = `\n  godot ${cut(godot.bytes)}\n  var2str ${JSON.stringify(godot.text.slice(0, 120))}`;
   if (!decoded.ok) return `our decoder refused it: ${decoded.reason}${where}`;
   const problems: string[] = [];
   if (decoded.length !== godot.bytes.length) problems.push(`we read ${decoded.length} of ${godot.bytes.length} bytes`);
   if (variantTypeOf(decoded.value) !== godot.type) problems.push(`our variantTypeOf ${variantTypeOf(decoded.value)}, Godot's typeof ${godot.type}`);
   const again = encodeVariant(decoded.value);
   if (!again.ok) return `our encoder refused what we decoded: ${again.reason}${where}`;
-  const differ = differences(godotView(again.value, { echoed: false }), godot.bytes);
-  if (differ) problems.push(`re-encoded bytes: ${differ}`);
-  return problems.length === 0 ? '' : `${problems.join('; ')}\n  ours  ${hex(again.value)}${where}`;
+  try {
+    const differ = differences(godotView(again.value, { echoed: false }), godot.bytes);
+    if (differ) problems.push(`re-encoded bytes: ${differ}`);
+  } catch (error) {
+    problems.push(`our re-encoded bytes are not one whole Variant (${(error as Error).message})`);
+  }
+  return problems.length === 0 ? '' : `${problems.join('; ')}\n  ours  ${cut(again.value)}${where}`;
 }
 
 /** Type ids present among a value and everything inside it. */

@@ -79,6 +79,8 @@ func _int() -> int:
 
 
 func _node_path() -> NodePath:
+	if _i(8) == 0:
+		return NodePath("/")
 	var text = "/" if _i(2) else ""
 	var names = []
 	for _n in range(_i(4)):
@@ -102,7 +104,9 @@ func _value(depth: int):
 		TYPE_BOOL: return _i(2) == 0
 		TYPE_INT: return _int()
 		TYPE_REAL: return _real()
-		TYPE_STRING: return _text(TEXT_CHARS, 9)
+		TYPE_STRING:
+			# Now and then one long enough to grow an encoder's buffer (several KiB).
+			return _text(TEXT_CHARS, 9) if _i(20) else _text(TEXT_CHARS, 3000)
 		TYPE_VECTOR2: return Vector2(_f(), _f())
 		TYPE_RECT2: return Rect2(_f(), _f(), _f(), _f())
 		TYPE_VECTOR3: return _v3()
