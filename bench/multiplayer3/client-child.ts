@@ -38,7 +38,7 @@ function channelsFor(pc: PeerConnection, lifetime: number | null): DataChannel[]
   const timed = lifetime === null ? {} : { maxPacketLifeTime: lifetime };
   return [
     pc.createDataChannel('reliable', { negotiated: true, id: 1 }),
-    pc.createDataChannel('ordered', { negotiated: true, id: 2, ...(lifetime === null ? {} : { maxPacketLifeTime: lifetime }) }),
+    pc.createDataChannel('ordered', { negotiated: true, id: 2, ...timed }),
     pc.createDataChannel('unreliable', { negotiated: true, id: 3, unordered: true, ...timed }),
   ];
 }
