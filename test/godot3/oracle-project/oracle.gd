@@ -95,6 +95,16 @@ func _v3() -> Vector3:
 	return Vector3(_f(), _f(), _f())
 
 
+# Any value but a pool array: Godot 3.2.3's var2str sorts a Dictionary's keys and crashes (SIGSEGV)
+# when it compares an empty pool array with another one ({PoolIntArray(): 1, PoolIntArray([1]): 2}).
+func _key(depth: int):
+	for _try in range(20):
+		var key = _value(depth)
+		if typeof(key) < TYPE_RAW_ARRAY:
+			return key
+	return _int()
+
+
 func _value(depth: int):
 	var t = _i(27)
 	if depth > 3 and (t == TYPE_DICTIONARY or t == TYPE_ARRAY):
@@ -127,7 +137,7 @@ func _value(depth: int):
 		TYPE_DICTIONARY:
 			var d = {}
 			for _n in range(_i(4)):
-				d[_value(depth + 1)] = _value(depth + 1)
+				d[_key(depth + 1)] = _value(depth + 1)
 			return d
 		TYPE_ARRAY:
 			var a = []
@@ -136,7 +146,7 @@ func _value(depth: int):
 			return a
 		TYPE_RAW_ARRAY:
 			var b = PoolByteArray()
-			for _n in range(_i(10)):
+			for _n in range(_i(10) if _i(10) else 5000 + _i(4)):
 				b.append(_i(256))
 			return b
 		TYPE_INT_ARRAY:
