@@ -107,7 +107,9 @@ function writeF32s(sink: ByteSink, values: readonly number[]): void {
 function writeString(sink: ByteSink, text: string): void {
   const at = sink.length;
   writeU32(sink, 0);
-  sink.view.setUint32(at, writeUtf8(sink, text), true);
+  // writeUtf8 may grow the sink (a new bytes and view): take the length first, then write it through the view it left.
+  const length = writeUtf8(sink, text);
+  sink.view.setUint32(at, length, true);
   pad4(sink);
 }
 

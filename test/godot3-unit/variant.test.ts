@@ -442,3 +442,26 @@ describe('property: encode → decode → encode', () => {
     );
   });
 });
+
+describe('a string that grows the encoder buffer', () => {
+  // Found against the real engine (test/godot3/variant-oracle.test.ts): the length went into the buffer the growth replaced, and Godot read "".
+  it('keeps its length field, alone, inside containers and in a packet', async () => {
+    const { encodePacket, decodePacket } = await import('../../src/godot3/wire.js');
+    for (const length of [200, 30_000, 70_000]) {
+      const text = 'x'.repeat(length);
+      const encoded = encodeVariant(text);
+      if (!encoded.ok) throw new Error(encoded.reason);
+      expect(new DataView(encoded.value.buffer, encoded.value.byteOffset).getUint32(4, true)).toBe(length);
+      const back = decodeVariant(encoded.value);
+      expect(back.ok && back.value).toBe(text);
+      const nested = encodeVariant(new Map<string, unknown>([[text, [text]]]) as never);
+      if (!nested.ok) throw new Error(nested.reason);
+      const nestedBack = decodeVariant(nested.value);
+      expect(nestedBack.ok && variantsEqual(nestedBack.value, new Map([[text, [text]]]) as never)).toBe(true);
+      const packet = encodePacket({ command: 'remote_call', target: { kind: 'cached', id: 1 }, method: 'say', args: [text] });
+      if (!packet.ok) throw new Error(packet.reason);
+      const decoded = decodePacket(packet.value);
+      expect(decoded.ok && decoded.packet.command === 'remote_call' && decoded.packet.args[0]).toBe(text);
+    }
+  });
+});
