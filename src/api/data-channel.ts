@@ -79,6 +79,8 @@ export class WebRTCDataChannel {
   private released = false;
   private cutRecorded = false;
   private lowThreshold = 0;
+  /** At least the stack's buffered amount: the last one read plus the bytes sent since (put_packet reads the stack only near the limit). */
+  private bufferedBound = 0;
   private readonly counts = { messages_sent: 0, bytes_sent: 0, messages_received: 0, bytes_received: 0 };
   private readonly receivers: Receivers;
   /**
@@ -133,7 +135,10 @@ export class WebRTCDataChannel {
     if (buffer.byteLength > limit) {
       return this.refuseArgument('put_packet', `the packet is ${buffer.byteLength} bytes, more than the ${limit} bytes the remote end accepts`);
     }
-    const buffered = this.stack.bufferedAmount();
+    // The stack's buffer only grows by what this end sends: while the last amount read plus what
+    // was sent since stays under the limit, the limit cannot be reached, and no native call is made.
+    if (this.bufferedBound + buffer.byteLength > this.host.maxBufferedBytes) this.bufferedBound = this.stack.bufferedAmount();
+    const buffered = this.bufferedBound;
     if (buffered + buffer.byteLength > this.host.maxBufferedBytes) {
       return this.refuse('put_packet', GodotError.ERR_BUSY, 'dataChannel', `the channel buffers ${buffered} bytes for sending, and ${buffer.byteLength} more would pass maxBufferedBytes (${this.host.maxBufferedBytes}): the remote reads slower than this end sends; wait for buffered_amount_low, or await drained()`);
     }
@@ -147,6 +152,7 @@ export class WebRTCDataChannel {
     }
     const sent = this.stack.send(message);
     if (sent.code !== GodotError.OK) return this.refuse('put_packet', sent.code, 'dataChannel', (sent as { reason: string }).reason);
+    this.bufferedBound += buffer.byteLength;
     this.counts.messages_sent++;
     this.counts.bytes_sent += buffer.byteLength;
     return GodotError.OK;
