@@ -19,7 +19,8 @@ import { MAX_RECEIVED_PATHS_PER_PEER } from '../../src/godot3/path-cache.js';
 import { COMMANDS, DROP_REASONS, type DropReason, type MultiplayerAPIStats } from '../../src/godot3/rpc-stats.js';
 import { PoolStringArray, type Variant } from '../../src/godot3/variant-types.js';
 import { wire } from '../support/loopback.js';
-import { HostileRemote, until } from './support/remote.js';
+import { HostileRemote, longestStall, until } from './support/remote.js';
+import { linkHostile } from './fixtures/multiplayer-link.js';
 
 const MiB = 1024 * 1024;
 v8.setFlagsFromString('--expose-gc');
@@ -30,6 +31,7 @@ const server = { mp: new WebRTCMultiplayer({ id: 'mp-hostile-server', recordCapa
 const bystander = { mp: new WebRTCMultiplayer({ id: 'mp-bystander' }), api: new MultiplayerAPI() };
 let remote: HostileRemote;
 let hostilePc: WebRTCPeerConnection;
+let signalHostile = () => undefined as void;
 const serverSignals: string[] = [];
 const bystanderSignals: string[] = [];
 /** What reached Main/Target and network_peer_packet on the server, by sender. */
@@ -39,17 +41,11 @@ const hostile = { pings: 0, markers: 0, raw: [] as number[], boom: 0, values: []
 const thrown: unknown[] = [];
 const logged: LogEntry[] = [];
 let sent = 0;
-let seen = 0;
 let timer: NodeJS.Timeout | undefined;
 
 function tick(): void {
   try {
-    const messages = remote.messages;
-    for (; seen < messages.length; seen++) {
-      const message = messages[seen]!;
-      if (message.type === 'answer') hostilePc.set_remote_description('answer', message.sdp as string);
-      else if (message.type === 'candidate') hostilePc.add_ice_candidate(message.mid as string, 0, message.candidate as string);
-    }
+    signalHostile();
     server.api.poll();
     bystander.api.poll();
     // The bystander's traffic: one rpc and one RAW, numbered, on the reliable channel each tick.
@@ -140,14 +136,9 @@ beforeAll(async () => {
   toBystander.create_offer();
 
   // The hostile remote: the server offers (the lower id), the child answers.
-  hostilePc = new WebRTCPeerConnection();
-  hostilePc.session_description_created.connect((type, sdp) => {
-    hostilePc.set_local_description(type, sdp);
-    remote.send({ type, sdp });
-  });
-  hostilePc.ice_candidate_created.connect((mid, _index, candidate) => remote.send({ type: 'candidate', mid, candidate }));
-  expect(server.mp.add_peer(hostilePc, 2)).toBe(GodotError.OK);
-  hostilePc.create_offer();
+  const link = linkHostile(server.mp, 2, remote);
+  hostilePc = link.pc;
+  signalHostile = link.signal;
 
   timer = setInterval(tick, 2);
   // A child's start (tsx compiling the fixture) took up to 14 s on 2 loaded cores.
@@ -260,13 +251,17 @@ describe('MultiplayerAPI over WebRTCMultiplayer against a hostile Godot 3 peer (
     const pingsBefore = hostile.pings;
     const startedAt = performance.now();
     let elapsed = 0;
+    let stallMs = 0;
     const growth = await heapGrowth(async () => {
-      remote.send({ type: 'calls', count: 30_000, method: 'ping', channel: 1 });
-      await marker((await remote.next('sent', 30_000, remote.messages.length)).marker as number, 30_000);
-      elapsed = performance.now() - startedAt;
-      remote.send({ type: 'calls', count: 10_000, method: 'ping', channel: 3 });
-      await marker((await remote.next('sent', 30_000, remote.messages.length)).marker as number, 30_000);
-      await until(() => hostile.pings - pingsBefore >= 39_900, 5000, 'the unreliable calls served');
+      const measured = await longestStall(async () => {
+        remote.send({ type: 'calls', count: 30_000, method: 'ping', channel: 1 });
+        await marker((await remote.next('sent', 30_000, remote.messages.length)).marker as number, 30_000);
+        elapsed = performance.now() - startedAt;
+        remote.send({ type: 'calls', count: 10_000, method: 'ping', channel: 3 });
+        await marker((await remote.next('sent', 30_000, remote.messages.length)).marker as number, 30_000);
+        await until(() => hostile.pings - pingsBefore >= 39_900, 5000, 'the unreliable calls served');
+      });
+      stallMs = measured.stallMs;
     });
     expect(hostile.pings - pingsBefore).toBeGreaterThanOrEqual(39_900);
     expect(hostile.pings - pingsBefore).toBeLessThanOrEqual(40_000);
@@ -274,7 +269,7 @@ describe('MultiplayerAPI over WebRTCMultiplayer against a hostile Godot 3 peer (
     expect(hostilePc.get_queued_bytes()).toBeLessThan(16 * MiB);
     expect(thrown).toEqual([]);
     await bystanderStillWorks();
-    console.log(`[h9] rpc flood: 30 000 calls on ch1 in ${elapsed.toFixed(0)} ms (${((elapsed * 1000) / 30_000).toFixed(1)} µs per call end to end), heap ${(growth.heap / MiB).toFixed(1)} MiB, peak RSS +${(growth.peakRss / MiB).toFixed(1)} MiB`);
+    console.log(`[h9] rpc flood: 30 000 calls on ch1 in ${elapsed.toFixed(0)} ms (${((elapsed * 1000) / 30_000).toFixed(1)} µs per call end to end), heap ${(growth.heap / MiB).toFixed(1)} MiB, peak RSS +${(growth.peakRss / MiB).toFixed(1)} MiB, longest event-loop stall ${stallMs.toFixed(0)} ms`);
   }, 60_000);
 
   it('in-band channels the remote opens are not the multiplayer\'s: their packets are never read, the peer stays', async () => {
