@@ -301,6 +301,15 @@ describe('MultiplayerAPI over WebRTCMultiplayer against a hostile Godot 3 peer (
     expect(hostileReads()).toBe(readBefore);
     expect(hostile.raw).toHaveLength(rawBefore);
     expect(server.mp.get_peer(2)?.connected).toBe(true);
+    // Nobody reads them, so what arrives there is held until the peer leaves, up to the connection's
+    // maxQueuedBytes (16 MiB, then the limit closes it): 8000 packets of 1 KiB are held here.
+    const queuedBefore = hostilePc.get_queued_bytes();
+    remote.send({ type: 'inband_flood', count: 8000, bytes: 1024 });
+    await marker((await remote.next('sent', 20_000, remote.messages.length)).marker as number);
+    await until(() => hostilePc.get_queued_bytes() - queuedBefore >= 8000 * 1024, 5000, 'the in-band packets queued');
+    expect(hostileReads()).toBe(readBefore + 1); // the marker
+    expect(server.mp.get_peer(2)?.connected).toBe(true);
+    console.log(`[h9] in-band flood: ${((hostilePc.get_queued_bytes() - queuedBefore) / MiB).toFixed(1)} MiB (counted with overhead) held unread on the hostile connection`);
     await bystanderStillWorks();
   });
 
