@@ -5,29 +5,20 @@
  */
 import { LITTLE_ENDIAN, pad4, reserve, writeBytes, writeU32, writeUtf8, type ByteSink } from './variant-bytes.js';
 import {
-  AABB,
-  Basis,
-  Color,
   GodotObject,
   NodePath,
   ObjectId,
-  Plane,
   PoolColorArray,
   PoolStringArray,
   PoolVector2Array,
   PoolVector3Array,
-  Quat,
   RID,
   Real,
-  Rect2,
-  Transform,
-  Transform2D,
-  Vector2,
-  Vector3,
   VariantType,
   fitsInt64,
   isPlainObject,
   mathFields,
+  MATH_TYPES,
 } from './variant-types.js';
 
 export const ENCODE_FLAG_64 = 1 << 16;
@@ -112,19 +103,6 @@ function writeString(sink: ByteSink, text: string): void {
   sink.view.setUint32(at, length, true);
   pad4(sink);
 }
-
-const MATH_TYPES: [new (...args: never[]) => object, number][] = [
-  [Vector2, VariantType.VECTOR2],
-  [Rect2, VariantType.RECT2],
-  [Vector3, VariantType.VECTOR3],
-  [Transform2D, VariantType.TRANSFORM2D],
-  [Plane, VariantType.PLANE],
-  [Quat, VariantType.QUAT],
-  [AABB, VariantType.AABB],
-  [Basis, VariantType.BASIS],
-  [Transform, VariantType.TRANSFORM],
-  [Color, VariantType.COLOR],
-];
 
 /** Exact classes first (one Map lookup); subclasses still match by instanceof below. */
 const MATH_TYPE_OF = new Map<unknown, number>(MATH_TYPES);

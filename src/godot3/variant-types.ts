@@ -294,8 +294,8 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return prototype === Object.prototype || prototype === null;
 }
 
-const CLASS_TYPES: [new (...args: never[]) => object, VariantType][] = [
-  [Real, VariantType.REAL],
+/** The math types (a fixed run of f32s each: `mathFields`), with their Variant type. */
+export const MATH_TYPES: readonly [new (...args: never[]) => object, VariantType][] = [
   [Vector2, VariantType.VECTOR2],
   [Rect2, VariantType.RECT2],
   [Vector3, VariantType.VECTOR3],
@@ -306,6 +306,11 @@ const CLASS_TYPES: [new (...args: never[]) => object, VariantType][] = [
   [Basis, VariantType.BASIS],
   [Transform, VariantType.TRANSFORM],
   [Color, VariantType.COLOR],
+];
+
+const CLASS_TYPES: [new (...args: never[]) => object, VariantType][] = [
+  [Real, VariantType.REAL],
+  ...MATH_TYPES,
   [NodePath, VariantType.NODE_PATH],
   [RID, VariantType.RID],
   [ObjectId, VariantType.OBJECT],
