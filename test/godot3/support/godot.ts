@@ -132,7 +132,8 @@ export class GodotProcess {
     const plugin = findPlugin();
     const dir = mkdtempSync(join(tmpdir(), 'godot3-client-'));
     const project = join(dir, 'project');
-    cpSync(source, project, { recursive: true });
+    // dereference: mp-project shares project's signaling_client.gd through a relative link, which would not resolve in the copy.
+    cpSync(source, project, { recursive: true, dereference: true });
     symlinkSync(plugin, join(project, 'webrtc'), 'dir');
     const args = ['--path', project, '--', `--url=${url}`, `--lobby=${lobby}`, `--max-seconds=${Math.min(maxSeconds, MAX_SECONDS)}`, ...extra];
     // Its user data (logs, app_userdata) goes to the temporary directory too.
