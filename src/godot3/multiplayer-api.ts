@@ -115,8 +115,24 @@ export class MultiplayerAPI extends MultiplayerNodes {
     if (peer === null) return GodotError.OK;
     const disconnected = peer.get_connection_status() === ConnectionStatus.CONNECTION_DISCONNECTED;
     peer.poll();
-    if (this.peer === peer && !disconnected) this.readPackets(peer);
+    if (this.peer !== peer) return GodotError.OK;
+    this.forgetUnannounced(peer);
+    if (!disconnected) this.readPackets(peer);
     return GodotError.OK;
+  }
+
+  /**
+   * A sender never announced (a client's other peer before its server connected) whose packets
+   * filled a path cache here, and that has left the peer map, gets no peer_disconnected: what was
+   * kept for it is forgotten here, or it would stay until clear() (Godot 3 keeps it for ever).
+   */
+  private forgetUnannounced(peer: NetworkedMultiplayerPeer): void {
+    if (peer.has_peer === undefined) return;
+    for (const id of [...this.getCache.senders(), ...this.counters.recordedPeers()]) {
+      if (this.connected.has(id) || peer.has_peer(id)) continue;
+      this.getCache.dropPeer(id);
+      this.counters.forgetPeer(id);
+    }
   }
 
   /** Godot's `clear()`: forgets the connected peers and both path caches (the counters stay). */

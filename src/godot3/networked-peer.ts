@@ -44,6 +44,8 @@ export interface NetworkedMultiplayerPeer {
   set_refuse_new_connections(enable: boolean): GodotError;
   is_refusing_new_connections(): boolean;
   get_max_packet_size(): number;
+  /** Whether `id` is in the peer map (announced or not). A MultiplayerAPI forgets what it kept for a sender that left the map unannounced. */
+  has_peer?(id: number): boolean;
   /** Not Godot: records a refusal made on this peer's behalf (by its MultiplayerAPI) as one of its own records; returns `code`. */
   refuseFor?(method: string, code: GodotError, reason: string): GodotError;
   /** Not Godot: records that a packet from `from` was dropped (unknown command, malformed, refused by a permission), with why. */

@@ -133,6 +133,11 @@ export class PathGetCache {
     this.peers.delete(peer);
   }
 
+  /** The senders that have a cache here. */
+  senders(): IterableIterator<number> {
+    return this.peers.keys();
+  }
+
   clear(): void {
     this.peers.clear();
   }

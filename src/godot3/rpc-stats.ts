@@ -95,6 +95,11 @@ export class RpcCounters {
     return true;
   }
 
+  /** The peers with a recorded drop. */
+  recordedPeers(): IterableIterator<number> {
+    return this.recordedDrops.keys();
+  }
+
   forgetPeer(peer: number): void {
     this.recordedDrops.delete(peer);
   }

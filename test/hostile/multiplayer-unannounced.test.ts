@@ -64,11 +64,11 @@ describe('a peer that is never announced (a server_compatibility client before i
     expect(signals).toEqual([]);
   });
 
-  // BUG (reported to the lead): MultiplayerAPI forgets a peer's received paths (and its
-  // first-drop-per-reason set) only in `_del_peer`, on peer_disconnected, which a never-announced
-  // peer never gets; PathGetCache.store made its entry anyway. Each such peer leaves up to 1024
-  // paths / 256 Ki characters behind until clear(): a lobby handing out fresh ids makes it unbounded.
-  it.fails('a removed peer that was never announced leaves nothing in the path cache', () => {
+  // Was a leak (found here): a never-announced peer gets no peer_disconnected, so Godot's `_del_peer`
+  // never forgets its received paths (up to 1024 / 256 Ki characters) nor its first-drop set; a
+  // lobby handing out fresh ids made that unbounded. The API's poll now forgets senders that left
+  // the peer map unannounced.
+  it('a removed peer that was never announced leaves nothing in the path cache', () => {
     expect(client.mp.has_peer(2)).toBe(false);
     expect(client.api.get_stats().path_cache.received).toEqual([]);
   });
