@@ -11,11 +11,15 @@
  *   npx tsx bench/multiplayer3.ts [--quick] [--seconds=N] [--turns=N] [--clients=32] [--hz=60]
  *        [--state-bytes=200] [--burst=1] [--input-bytes=20] [--lifetime=1] [--client-processes=2]
  *        [--variants=ours,raw,api,ours-reliable,raw-reliable(,channels)] [--profile=DIR]
+ *        [--loss=0.05] [--delay=20] [--seed=1]
  *
  * --burst=N: N states per tick (each stamped when sent), to load the link and see what share a
  * 1 ms lifetime lets through (e.g. --state-bytes=1100 --burst=8).
  * --profile=DIR: each server's CPU profile of its window, DIR/<variant>-turn<N>.cpuprofile (read one
  * with `npx tsx bench/signaling/profile.ts FILE`); profiled CPU figures are not comparable.
+ * --loss=P, --delay=MS: a lossy link (bench/multiplayer3/lossy-relay.ts, a UDP relay on 127.0.0.1
+ * the candidates are rewritten to): each datagram dropped with probability P and held MS ms, each
+ * direction, from the run's first tick on (setup is not impaired). Without them, no relay: loopback.
  * Prints the tables and writes bench/results/multiplayer3-latest.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -28,6 +32,7 @@ import { round, summarize } from './lib/stats.js';
 import type { TurnPlan } from './multiplayer3/protocol.js';
 import { runTurn, type TurnResult } from './multiplayer3/turn.js';
 import { OURS_LONGEST_LIFETIME } from './multiplayer3/server-stacks.js';
+import type { LinkImpairment } from './multiplayer3/lossy-relay.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
@@ -52,6 +57,10 @@ const inputBytes = Math.min(60_000, Math.max(16, Math.round(number('input-bytes'
 const burst = Math.min(64, Math.max(1, Math.round(number('burst', 1))));
 const lifetime = Math.min(65535, Math.round(number('lifetime', 1)));
 const clientProcesses = Math.min(8, Math.max(1, Math.round(number('client-processes', 2))));
+const loss = Math.min(0.5, number('loss', 0));
+const delayMs = Math.min(500, number('delay', 0));
+const seed = Math.round(number('seed', 1));
+const link: LinkImpairment | null = option('loss') !== undefined || option('delay') !== undefined ? { loss, delayMs, seed } : null;
 const profileDir = option('profile') ? resolve(option('profile')!) : null;
 
 type VariantName = 'ours' | 'raw' | 'api' | 'ours-reliable' | 'raw-reliable' | 'channels';
@@ -82,6 +91,7 @@ console.log(
   `${clients} clients in ${clientProcesses} processes, ${hz} Hz, ${burst > 1 ? `${burst} states` : 'a state'} of ${stateBytes} B per tick server → every client, input ${inputBytes} B every client → server, both on channel 3 (unordered, unreliable); ` +
     `${turns} turn(s) of ${variantNames.join(', ')}; each run ${timing.warmupMs} ms warm-up, ${seconds} s measured, on 127.0.0.1`,
 );
+if (link) console.log(`Lossy link: every datagram between the server and its clients through a UDP relay on 127.0.0.1, dropped with probability ${loss} and delayed ${delayMs} ms, each direction (seed ${seed}), from the run's first tick (setup unimpaired)`);
 if (profileDir) {
   mkdirSync(profileDir, { recursive: true });
   console.log(`Profiling into ${profileDir}: the CPU figures of this run are not comparable`);
@@ -97,7 +107,7 @@ for (let turn = 0; turn < turns; turn++) {
     process.stderr.write(`turn ${turn + 1}/${turns} ${variant}...`);
     try {
       const profile = profileDir ? join(profileDir, `${variant}-turn${turn + 1}.cpuprofile`) : null;
-      const result = await runTurn(full, timing, clientProcesses, profile);
+      const result = await runTurn(full, timing, clientProcesses, profile, link);
       results.push({ variant, turn, result });
       const row = summaryOf(result);
       process.stderr.write(` ${row.cpuPerTickUs} µs CPU/tick, s→c ${row.shareStates} p50 ${row.stateP50} ms, c→s ${row.shareInputs}${result.problems.length ? `; ${result.problems.join('; ')}` : ''}\n`);
@@ -140,6 +150,9 @@ function summaryOf(r: TurnResult) {
     inputP99: round(inputLatency.p99, 3),
     minPerClient: Math.min(...r.clients.map((c) => c.minPerClient)),
     malformed: server.malformed + r.clients.reduce((sum, c) => sum + c.malformed, 0),
+    relayToClients: r.relay ? `${r.relay.toClients.dropped}/${r.relay.toClients.datagrams}` : '',
+    relayToServer: r.relay ? `${r.relay.toServer.dropped}/${r.relay.toServer.datagrams}` : '',
+    relayPairs: r.relay ? `${r.relay.pairsUsed}/${r.relay.pairs}` : '',
     clientCpuCores: round(r.clients.reduce((sum, c) => sum + c.cpuUs, 0) / 1000 / (r.window.end - r.window.start), 3),
   };
 }
@@ -156,8 +169,8 @@ const med = (variant: VariantName, pick: (r: Summary) => number) => median(of(va
 console.log(`\nEvery run (${seconds} s measured; CPU = the server process's user + system time, its libdatachannel threads included)`);
 console.log(
   table(
-    ['variant', 'turn', 'connected', 'ticks', 'CPU µs/tick', 'main thread', 'other threads', 'CPU cores', 'ELU', 'tick µs p50', 'tick µs p99', 'lag p99 ms', 's→c sent/s', 's→c recv/s', 's→c share', 'c→s sent/s', 'c→s recv/s', 'c→s share', 's→c p50 ms', 's→c p99 ms', 'c→s p50 ms', 'c→s p99 ms'],
-    rows.map((r) => [r.variant, r.turn + 1, r.connected, r.ticks, r.cpuPerTickUs, r.mainPerTickUs, r.othersPerTickUs, r.cpuCores, r.elu, r.tickUsMedian, r.tickUsP99, r.lagP99Ms, r.statesSentPerS, r.statesReceivedPerS, r.shareStates, r.inputsSentPerS, r.inputsReceivedPerS, r.shareInputs, r.stateP50, r.stateP99, r.inputP50, r.inputP99]),
+    ['variant', 'turn', 'connected', 'ticks', 'CPU µs/tick', 'main thread', 'other threads', 'CPU cores', 'ELU', 'tick µs p50', 'tick µs p99', 'lag p99 ms', 's→c sent/s', 's→c recv/s', 's→c share', 'c→s sent/s', 'c→s recv/s', 'c→s share', 's→c p50 ms', 's→c p99 ms', 'c→s p50 ms', 'c→s p99 ms', ...(link ? ['s→c max ms', 'link s→c dropped/datagrams', 'link c→s dropped/datagrams', 'pairs through the link'] : [])],
+    rows.map((r) => [r.variant, r.turn + 1, r.connected, r.ticks, r.cpuPerTickUs, r.mainPerTickUs, r.othersPerTickUs, r.cpuCores, r.elu, r.tickUsMedian, r.tickUsP99, r.lagP99Ms, r.statesSentPerS, r.statesReceivedPerS, r.shareStates, r.inputsSentPerS, r.inputsReceivedPerS, r.shareInputs, r.stateP50, r.stateP99, r.inputP50, r.inputP99, ...(link ? [r.stateMax, r.relayToClients, r.relayToServer, r.relayPairs] : [])]),
   ),
 );
 
@@ -181,7 +194,7 @@ const pairedRatios = (variant: VariantName) => turnRatios(variant).map((x) => (N
 console.log(`\nMedians of the turns; × ref = the median against its reference's (raw for ours, api and channels, raw-reliable for ours-reliable), same run`);
 console.log(
   table(
-    ['variant', 'what', 'runs', 'CPU µs/tick', '× ref', 'each turn × ref', 'main thread µs/tick', '× ref', 'other threads µs/tick', '× ref', 'CPU cores', 'tick µs p50', 's→c msg/s', 's→c share', 'c→s msg/s', 'c→s share', 's→c p50 ms', 's→c p99 ms', '× ref p99', 'c→s p50 ms', 'c→s p99 ms'],
+    ['variant', 'what', 'runs', 'CPU µs/tick', '× ref', 'each turn × ref', 'main thread µs/tick', '× ref', 'other threads µs/tick', '× ref', 'CPU cores', 'tick µs p50', 's→c msg/s', 's→c share', 'c→s msg/s', 'c→s share', 's→c p50 ms', 's→c p99 ms', '× ref p99', 'c→s p50 ms', 'c→s p99 ms', ...(link ? ['s→c max ms'] : [])],
     present.map((v) => [
       v,
       VARIANTS[v].what,
@@ -204,6 +217,7 @@ console.log(
       ratioTo(v, (r) => r.stateP99),
       round(med(v, (r) => r.inputP50), 3),
       round(med(v, (r) => r.inputP99), 3),
+      ...(link ? [round(med(v, (r) => r.stateMax), 3)] : []),
     ]),
   ),
 );
@@ -226,6 +240,8 @@ const problems = results.flatMap(({ variant, turn, result }) => {
   const malformed = result.server.malformed + result.clients.reduce((sum, c) => sum + c.malformed, 0);
   if (malformed > 0) own.push(`${malformed} packets of the wrong size or kind`);
   if (result.server.windowTicks === 0) own.push('no tick in the window');
+  if (result.relay && result.relay.pairsUsed < result.relay.pairs) own.push(`only ${result.relay.pairsUsed} of ${result.relay.pairs} pairs went through the lossy link`);
+  if (result.relay && result.relay.toClients.overflow + result.relay.toServer.overflow > 0) own.push(`the link held too many datagrams: ${result.relay.toClients.overflow + result.relay.toServer.overflow} dropped beyond its bound`);
   return own.map((p) => `${variant} turn ${turn + 1}: ${p}`);
 });
 if (problems.length) console.log(`\nProblems:\n${problems.join('\n')}`);
@@ -236,6 +252,6 @@ console.log(`\n${durationS} s; load average at the end ${loadavg().map((x) => x.
 const out = join(here, 'results', 'multiplayer3-latest.json');
 mkdirSync(dirname(out), { recursive: true });
 const runs = results.map(({ variant, turn, result }) => ({ variant, turn, ...result, server: { ...result.server, inputLatency: summarize(result.server.inputLatency) }, clients: result.clients.map((c) => ({ ...c, stateLatency: summarize(c.stateLatency) })) }));
-writeFileSync(out, JSON.stringify({ command, machine, mode: quick ? 'quick' : 'full', settings: { seconds, turns, clients, hz, stateBytes, burst, inputBytes, lifetime, clientProcesses, timing }, variants: variantNames, rows, goals, problems, failures, runs, durationS }, null, 1) + '\n');
+writeFileSync(out, JSON.stringify({ command, machine, mode: quick ? 'quick' : 'full', settings: { seconds, turns, link, clients, hz, stateBytes, burst, inputBytes, lifetime, clientProcesses, timing }, variants: variantNames, rows, goals, problems, failures, runs, durationS }, null, 1) + '\n');
 console.log(`wrote ${out}`);
 process.exit(failures.length ? 1 : 0);

@@ -7,7 +7,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { clock, type ClientReport, type FromClients, type FromServer, type RunWindow, type ServerReport, type TurnPlan } from './protocol.js';
+import { LossyRelay, type LinkImpairment, type RelayStats } from './lossy-relay.js';
+import { clock, type ClientReport, type FromClients, type FromServer, type RunWindow, type ServerReport, type Signal, type TurnPlan } from './protocol.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -28,6 +29,8 @@ export interface TurnResult {
   connectMs: number;
   server: ServerReport;
   clients: ClientReport[];
+  /** The lossy link's counters (`link` given): over the whole turn, setup included. */
+  relay: RelayStats | null;
   problems: string[];
 }
 
@@ -62,24 +65,34 @@ async function stop(proc: ChildProcess): Promise<void> {
 }
 
 /** Runs `plan` once: `clientProcesses` processes share the clients (ids 2, 3, ...; the server is 1). */
-export async function runTurn(plan: TurnPlan, timing: TurnTiming, clientProcesses: number, profile: string | null): Promise<TurnResult> {
+export async function runTurn(plan: TurnPlan, timing: TurnTiming, clientProcesses: number, profile: string | null, link: LinkImpairment | null = null): Promise<TurnResult> {
   const problems: string[] = [];
+  const relay = link ? new LossyRelay(link) : null;
   const server = start('server-child.ts');
   const clients = Array.from({ length: clientProcesses }, () => start('client-child.ts'));
   const all = [server, ...clients];
   try {
     await Promise.all(all.map((p) => next(p, (m) => m?.cmd === 'ready', 30_000, 'process start')));
     const ids = Array.from({ length: plan.clients }, (_, i) => i + 2);
+    await relay?.open(ids);
+    const toClient = (id: number, signal: Signal) => (relay ? relay.toClient(id, signal) : signal);
+    const fromClient = (id: number, signal: Signal) => (relay ? relay.fromClient(id, signal) : signal);
     const owner = new Map<number, ChildProcess>();
     const shares = clients.map((proc, i) => ids.filter((_, k) => k % clients.length === i));
     shares.forEach((share, i) => share.forEach((id) => owner.set(id, clients[i]!)));
     server.on('message', (m: FromServer) => {
-      if (m.cmd === 'signal') owner.get(m.to)?.send({ cmd: 'signal', to: m.to, signal: m.signal });
+      if (m.cmd === 'signal') {
+        const signal = toClient(m.to, m.signal);
+        if (signal) owner.get(m.to)?.send({ cmd: 'signal', to: m.to, signal });
+      }
       else if (m.cmd === 'error' && problems.length < 20) problems.push(`server: ${m.message}`);
     });
     for (const proc of clients) {
       proc.on('message', (m: FromClients) => {
-        if (m.cmd === 'signal' && server.connected) server.send({ cmd: 'signal', from: m.from, signal: m.signal });
+        if (m.cmd === 'signal' && server.connected) {
+          const signal = fromClient(m.from, m.signal);
+          if (signal) server.send({ cmd: 'signal', from: m.from, signal });
+        }
         else if (m.cmd === 'error' && problems.length < 20) problems.push(m.message);
       });
     }
@@ -98,7 +111,11 @@ export async function runTurn(plan: TurnPlan, timing: TurnTiming, clientProcesse
     const t1 = t0 + timing.durationMs;
     const window: RunWindow = { start: begin, t0, t1, stop: t1 + timing.tailMs, end: t1 + timing.tailMs + timing.graceMs };
     for (const proc of all) proc.send({ cmd: 'run', window });
+    // The link is impaired from the run's first tick (its warm-up included) to its end.
+    await sleep(window.start - clock());
+    relay?.impair(true);
     await sleep(window.end - clock() + 300);
+    relay?.impair(false);
     const serverAnswer = next<Extract<FromServer, { cmd: 'report' }>>(server, (m) => m?.cmd === 'report', 30_000, 'server report');
     server.send({ cmd: 'report' });
     const clientAnswers = clients.map((proc) => {
@@ -114,9 +131,11 @@ export async function runTurn(plan: TurnPlan, timing: TurnTiming, clientProcesse
       connectMs: connected.ms,
       server: (reports[0] as Extract<FromServer, { cmd: 'report' }>).report,
       clients: reports.slice(1).map((r) => (r as Extract<FromClients, { cmd: 'report' }>).report),
+      relay: relay?.stats() ?? null,
       problems,
     };
   } finally {
     await Promise.all(all.map(stop));
+    relay?.close();
   }
 }
