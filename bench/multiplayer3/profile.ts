@@ -6,18 +6,8 @@
  * timers and the rest), then the functions with the most self time, then the library's functions
  * with the most total time (self plus callees).
  */
-import { readFileSync } from 'node:fs';
+import { frameUrl, readCpuProfile, type ProfileNode } from '../lib/cpuprofile.js';
 
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface Profile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
 
 const [file, ticksArg, topArg] = process.argv.slice(2);
 if (!file || !ticksArg) {
@@ -26,13 +16,10 @@ if (!file || !ticksArg) {
 }
 const ticks = Number(ticksArg);
 const top = Number(topArg ?? 20);
-const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
-const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-const parent = new Map<number, number>();
-for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+const { profile, byId, parent } = readCpuProfile(file);
 
 const label = (n: ProfileNode) => {
-  const url = n.callFrame.url.replace(/^file:\/\//, '').replace(/.*\/node_modules\//, 'node_modules/').replace(/.*\/work\/main\//, '');
+  const url = frameUrl(n);
   return `${n.callFrame.functionName || '(anonymous)'}${url ? ` ${url}:${n.callFrame.lineNumber + 1}` : ' (native)'}`;
 };
 const IDLE = new Set(['(idle)', '(program)']);

@@ -4,17 +4,8 @@
  * and, for the project's own code (src/) and ws, the most total time (self plus callees), as
  * shares of the samples that were not idle.
  */
-import { readFileSync } from 'node:fs';
+import { frameUrl, readCpuProfile, type ProfileNode } from '../lib/cpuprofile.js';
 
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface Profile {
-  nodes: ProfileNode[];
-  samples: number[];
-}
 
 const [file, topArg] = process.argv.slice(2);
 if (!file) {
@@ -22,13 +13,10 @@ if (!file) {
   process.exit(2);
 }
 const top = Number(topArg ?? 25);
-const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
-const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-const parent = new Map<number, number>();
-for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+const { profile, byId, parent } = readCpuProfile(file);
 
 const label = (n: ProfileNode) => {
-  const url = n.callFrame.url.replace(/^file:\/\//, '').replace(/.*\/node_modules\//, 'node_modules/').replace(/.*\/work\/main\//, '');
+  const url = frameUrl(n);
   return `${n.callFrame.functionName || '(anonymous)'} ${url ? `${url}:${n.callFrame.lineNumber + 1}` : ''}`.trim();
 };
 const IDLE = new Set(['(idle)', '(program)', '(garbage collector)']);
