@@ -19,7 +19,7 @@ export interface ParsedTrail {
   problems: TrailProblem[];
 }
 
-const MACHINES = ['signaling', 'connection', 'gathering', 'dataChannel', 'signalingSession', 'signalingLobby', 'webrtcMultiplayer', 'multiplayerRemote'];
+const MACHINES = ['signaling', 'connection', 'gathering', 'dataChannel', 'signalingSession', 'signalingLobby', 'webrtcMultiplayer', 'multiplayerRemote', 'webrtcMultiplayerPeer'];
 
 /**
  * Reads a JSON Lines trail: one record per line. A line that is not JSON, not a record, or cut

@@ -8,6 +8,7 @@ import { signalingLobbyMachine, type SignalingLobbyEvent } from '../machines/sig
 import { signalingSessionMachine, type SignalingCloseName, type SignalingSessionEvent } from '../machines/signaling-session.js';
 import { webrtcMultiplayerMachine } from '../machines/webrtc-multiplayer.js';
 import { multiplayerRemoteMachine } from '../machines/multiplayer-remote.js';
+import { webrtcMultiplayerPeerMachine } from '../machines/webrtc-multiplayer-peer.js';
 import type { ConnectionRecord, MachineName, SignalingServiceMachineName } from '../records/record.js';
 import { Replay, replayAnomaly, replayTransition } from './replay.js';
 import { parseTrail, type TrailEntry, type TrailProblem } from './trail.js';
@@ -51,6 +52,7 @@ const MACHINES: Record<MachineName, AnyStateMachine> = {
   signalingLobby: signalingLobbyMachine,
   webrtcMultiplayer: webrtcMultiplayerMachine,
   multiplayerRemote: multiplayerRemoteMachine,
+  webrtcMultiplayerPeer: webrtcMultiplayerPeerMachine,
 };
 /**
  * The input a signaling actor is replayed with. Its records name what its guards read (ids on

@@ -29,7 +29,8 @@ export class RemotePeer {
   constructor(
     readonly id: number,
     readonly connection: WebRTCPeerConnection,
-    readonly channels: readonly [WebRTCDataChannel, WebRTCDataChannel, WebRTCDataChannel],
+    /** The three of MULTIPLAYER_CHANNELS, then (Godot 4) any extra channels in order. */
+    readonly channels: readonly WebRTCDataChannel[],
     recorder: Recorder,
     inspect: Inspector | undefined,
   ) {
@@ -47,10 +48,11 @@ export class RemotePeer {
     return this.machine.state === 'connected';
   }
 
-  /** Packets queued on its three channels. */
+  /** Packets queued on its channels. */
   queued(): number {
-    const [a, b, c] = this.channels;
-    return a.get_available_packet_count() + b.get_available_packet_count() + c.get_available_packet_count();
+    let count = 0;
+    for (const channel of this.channels) count += channel.get_available_packet_count();
+    return count;
   }
 
   info(): MultiplayerPeerInfo {
@@ -82,19 +84,28 @@ export class RemotePeer {
 }
 
 export type ChannelsMade =
-  | { ok: true; channels: [WebRTCDataChannel, WebRTCDataChannel, WebRTCDataChannel] }
+  | { ok: true; channels: WebRTCDataChannel[] }
   | { ok: false; code: GodotError; reason: string };
+
+/** A channel beyond the three (Godot 4's `channels_config`): negotiated, with this label, id and ordering. */
+export interface ExtraChannel {
+  label: string;
+  id: number;
+  ordered: boolean;
+  maxPacketLifeTime?: number;
+}
 
 /**
  * add_peer's three negotiated channels on `pc`, as MULTIPLAYER_CHANNELS names them, with
  * `maxPacketLifeTime: lifetime` on 2 and 3 (Godot asks with the misspelt `maxPacketLifetime`,
- * which no stack reads; ours honours it on what this end sends). If one cannot be made, the ones
- * made are closed and the connection's refusal is returned.
+ * which no stack reads; ours honours it on what this end sends), then the `extra` ones (Godot 4's
+ * channels_config). If one cannot be made, the ones made are closed and the connection's refusal is returned.
  */
-export function makeChannels(pc: WebRTCPeerConnection, lifetime: number): ChannelsMade {
+export function makeChannels(pc: WebRTCPeerConnection, lifetime: number, extra: readonly ExtraChannel[] = []): ChannelsMade {
   const made: WebRTCDataChannel[] = [];
-  for (const { id, label, ordered } of MULTIPLAYER_CHANNELS) {
-    const channel = pc.create_data_channel(label, { negotiated: true, id, ordered, ...(id === 1 ? {} : { maxPacketLifeTime: lifetime }) });
+  const wanted: ExtraChannel[] = MULTIPLAYER_CHANNELS.map(({ id, label, ordered }) => ({ id, label, ordered, ...(id === 1 ? {} : { maxPacketLifeTime: lifetime }) }));
+  for (const { id, label, ordered, maxPacketLifeTime } of [...wanted, ...extra]) {
+    const channel = pc.create_data_channel(label, { negotiated: true, id, ordered, ...(maxPacketLifeTime === undefined ? {} : { maxPacketLifeTime }) });
     if (channel !== null) {
       made.push(channel);
       continue;
@@ -106,5 +117,5 @@ export function makeChannels(pc: WebRTCPeerConnection, lifetime: number): Channe
     const why = refused ? refusal.reason : 'the connection did not make it';
     return { ok: false, code, reason: `the connection ${pc.id} refused create_data_channel("${label}", id ${id}): ${why}` };
   }
-  return { ok: true, channels: made as [WebRTCDataChannel, WebRTCDataChannel, WebRTCDataChannel] };
+  return { ok: true, channels: made };
 }

@@ -6,6 +6,7 @@ import { signalingLobbyMachine } from '../machines/signaling-lobby.js';
 import { signalingSessionMachine } from '../machines/signaling-session.js';
 import { webrtcMultiplayerMachine } from '../machines/webrtc-multiplayer.js';
 import { multiplayerRemoteMachine } from '../machines/multiplayer-remote.js';
+import { webrtcMultiplayerPeerMachine } from '../machines/webrtc-multiplayer-peer.js';
 import type { MachineName } from '../records/record.js';
 import { machineGraph, type MachineGraph } from './graph.js';
 
@@ -16,6 +17,7 @@ export const DIAGRAM_MACHINES = {
   signalingLobby: signalingLobbyMachine,
   webrtcMultiplayer: webrtcMultiplayerMachine,
   multiplayerRemote: multiplayerRemoteMachine,
+  webrtcMultiplayerPeer: webrtcMultiplayerPeerMachine,
 };
 
 const graphs = new Map<MachineName, MachineGraph>();

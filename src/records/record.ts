@@ -11,9 +11,10 @@ export type SignalingServiceMachineName = 'signalingSession' | 'signalingLobby';
 
 /**
  * Godot 3's WebRTCMultiplayer (its records' `connection` is its name, `mp-1` by default) and each
- * of its remote peers (the same `connection`, and `channel` `peer <id>`).
+ * of its remote peers (the same `connection`, and `channel` `peer <id>`); Godot 4's
+ * WebRTCMultiplayerPeer (`mp4-1` by default), whose remote peers are `multiplayerRemote` too.
  */
-export type MultiplayerMachineName = 'webrtcMultiplayer' | 'multiplayerRemote';
+export type MultiplayerMachineName = 'webrtcMultiplayer' | 'multiplayerRemote' | 'webrtcMultiplayerPeer';
 
 /** What every record has: its place in the connection's sequence, when, and whose it is. */
 export interface RecordBase {
