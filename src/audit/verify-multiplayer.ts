@@ -1,5 +1,7 @@
 import { multiplayerRemoteMachine, parseRemoteEvent, type MultiplayerRemoteContext } from '../machines/multiplayer-remote.js';
 import { parseMultiplayerEvent, webrtcMultiplayerMachine, type MultiplayerEnd, type WebRTCMultiplayerContext } from '../machines/webrtc-multiplayer.js';
+import { parseMultiplayerPeerEvent, webrtcMultiplayerPeerMachine } from '../machines/webrtc-multiplayer-peer.js';
+import type { AnyStateMachine } from 'xstate';
 import type { RefusalRecord, StackAnomalyRecord, TransitionRecord } from '../records/record.js';
 import { Replay, replayAnomaly, replayTransition, type Problem } from './replay.js';
 
@@ -28,6 +30,16 @@ export interface MultiplayerSummary {
 const PEER_CHANNEL = /^peer ([1-9]\d*)$/;
 const REMOTE_INITIAL = String(multiplayerRemoteMachine.config.initial);
 
+/** The peer's own machine: Godot 3's WebRTCMultiplayer (the default) or Godot 4's WebRTCMultiplayerPeer; their remotes are the same machine. */
+export interface MultiplayerOwnMachine {
+  name: 'webrtcMultiplayer' | 'webrtcMultiplayerPeer';
+  machine: AnyStateMachine;
+  parse: (text: string) => { type: string; id?: number } | null;
+}
+
+export const GODOT3_MULTIPLAYER: MultiplayerOwnMachine = { name: 'webrtcMultiplayer', machine: webrtcMultiplayerMachine, parse: parseMultiplayerEvent };
+export const GODOT4_MULTIPLAYER_PEER: MultiplayerOwnMachine = { name: 'webrtcMultiplayerPeer', machine: webrtcMultiplayerPeerMachine, parse: parseMultiplayerPeerEvent };
+
 interface Remote {
   channel: string;
   id: number;
@@ -47,15 +59,20 @@ interface Remote {
  * multiplayer (and the remote they name) in the state they say.
  */
 export class MultiplayerReplay {
-  private readonly multiplayer = new Replay(webrtcMultiplayerMachine);
+  private readonly multiplayer: Replay;
   private readonly current = new Map<string, Remote>();
   private readonly lives: Remote[] = [];
 
+  constructor(private readonly own: MultiplayerOwnMachine = GODOT3_MULTIPLAYER) {
+    this.multiplayer = new Replay(own.machine);
+  }
+
   transition(record: TransitionRecord, problem: Problem): void {
     if (record.machine === 'multiplayerRemote') return this.remoteTransition(record, problem);
-    if (record.channel !== undefined) problem(`a webrtcMultiplayer record with a channel (${record.channel})`);
-    const event = parseMultiplayerEvent(record.event) ?? `${JSON.stringify(record.event)} does not name a webrtcMultiplayer event`;
-    const taken = replayTransition(this.multiplayer, 'webrtcMultiplayer', event, record, problem);
+    const { name } = this.own;
+    if (record.channel !== undefined) problem(`a ${name} record with a channel (${record.channel})`);
+    const event = (this.own.parse(record.event) as ReturnType<typeof parseMultiplayerEvent>) ?? `${JSON.stringify(record.event)} does not name a ${name} event`;
+    const taken = replayTransition(this.multiplayer, name, event, record, problem);
     // A transition that is a problem already is checked no further: one forged line, one problem.
     if (!taken || typeof event === 'string') return;
     switch (event.type) {
@@ -77,9 +94,9 @@ export class MultiplayerReplay {
 
   refusal(record: RefusalRecord, problem: Problem): void {
     const actual = this.multiplayer.state;
-    const said = new Set([record.state, record.states.webrtcMultiplayer].filter((state): state is string => state !== undefined));
+    const said = new Set([record.state, record.states[this.own.name]].filter((state): state is string => state !== undefined));
     for (const state of said) {
-      if (state !== actual) problem(`refused ${record.method}: webrtcMultiplayer was in ${actual}, but the refusal says ${state} (a refused call changes nothing)`);
+      if (state !== actual) problem(`refused ${record.method}: ${this.own.name} was in ${actual}, but the refusal says ${state} (a refused call changes nothing)`);
     }
     const remoteSaid = record.states.multiplayerRemote;
     if (remoteSaid === undefined) return;
@@ -90,8 +107,9 @@ export class MultiplayerReplay {
   }
 
   anomaly(record: StackAnomalyRecord, problem: Problem): void {
-    if (record.machine === 'webrtcMultiplayer') {
-      return replayAnomaly(this.multiplayer, 'webrtcMultiplayer', parseMultiplayerEvent(record.event) ?? `${JSON.stringify(record.event)} does not name a webrtcMultiplayer event`, record, problem);
+    const { name } = this.own;
+    if (record.machine === name) {
+      return replayAnomaly(this.multiplayer, name, (this.own.parse(record.event) as ReturnType<typeof parseMultiplayerEvent>) ?? `${JSON.stringify(record.event)} does not name a ${name} event`, record, problem);
     }
     const remote = this.remoteOf(record.channel, problem);
     if (remote === null) return;
@@ -100,7 +118,7 @@ export class MultiplayerReplay {
 
   /** Where the replay left the multiplayer and each remote (the newest of each id), by channel. */
   states(): Record<string, string> {
-    const states: Record<string, string> = { webrtcMultiplayer: this.multiplayer.state };
+    const states: Record<string, string> = { [this.own.name]: this.multiplayer.state };
     for (const [channel, remote] of this.current) states[channel] = remote.replay.state;
     return states;
   }

@@ -12,7 +12,7 @@ import { webrtcMultiplayerPeerMachine } from '../machines/webrtc-multiplayer-pee
 import type { ConnectionRecord, MachineName, SignalingServiceMachineName } from '../records/record.js';
 import { Replay, replayAnomaly, replayTransition } from './replay.js';
 import { parseTrail, type TrailEntry, type TrailProblem } from './trail.js';
-import { MultiplayerReplay, type MultiplayerSummary } from './verify-multiplayer.js';
+import { GODOT3_MULTIPLAYER, GODOT4_MULTIPLAYER_PEER, MultiplayerReplay, type MultiplayerSummary } from './verify-multiplayer.js';
 
 export interface Verification {
   ok: boolean;
@@ -196,7 +196,7 @@ export function eventFromRecord(text: string): ReplayedEvent | string {
 }
 
 /** What a life is the life of: a WebRTCPeerConnection (the default), a signaling session or lobby, or a WebRTCMultiplayer. */
-type LifeKind = 'connection' | SignalingServiceMachineName | 'webrtcMultiplayer';
+type LifeKind = 'connection' | SignalingServiceMachineName | 'webrtcMultiplayer' | 'webrtcMultiplayerPeer';
 
 /** The kind of life a record belongs to; null for a record that names no machine (a stack error, a bare argument refusal). */
 function kindOf(record: ConnectionRecord): LifeKind | null {
@@ -205,12 +205,15 @@ function kindOf(record: ConnectionRecord): LifeKind | null {
     case 'webrtcMultiplayer':
     case 'multiplayerRemote':
       return 'webrtcMultiplayer';
+    case 'webrtcMultiplayerPeer':
+      return 'webrtcMultiplayerPeer';
     case 'signalingSession':
     case 'signalingLobby':
       return record.machine;
     case 'arguments': {
       const states = record.kind === 'refusal' ? Object.keys(record.states ?? {}) : [];
       if (states.includes('webrtcMultiplayer')) return 'webrtcMultiplayer';
+      if (states.includes('webrtcMultiplayerPeer')) return 'webrtcMultiplayerPeer';
       return record.channel !== undefined || states.some((machine) => (CONNECTION_MACHINES as readonly string[]).includes(machine)) ? 'connection' : null;
     }
     default:
@@ -223,6 +226,7 @@ const LIFE_NAMES: Record<LifeKind, string> = {
   signalingSession: 'signalingSession',
   signalingLobby: 'signalingLobby',
   webrtcMultiplayer: 'WebRTCMultiplayer',
+  webrtcMultiplayerPeer: 'WebRTCMultiplayerPeer',
 };
 
 class Life {
@@ -263,10 +267,12 @@ class Life {
     const kind = kindOf(record);
     if (kind !== null) {
       this.kind ??= kind;
-      if (kind !== this.kind) return problem(`a ${record.machine} record in the life of a ${LIFE_NAMES[this.kind]}`);
+      // Godot 4's peer has the same remote machine as Godot 3's.
+      const sharedRemote = this.kind === 'webrtcMultiplayerPeer' && record.machine === 'multiplayerRemote';
+      if (kind !== this.kind && !sharedRemote) return problem(`a ${record.machine} record in the life of a ${LIFE_NAMES[this.kind]}`);
     }
-    if (this.kind === 'webrtcMultiplayer') {
-      this.multiplayer ??= new MultiplayerReplay();
+    if (this.kind === 'webrtcMultiplayer' || this.kind === 'webrtcMultiplayerPeer') {
+      this.multiplayer ??= new MultiplayerReplay(this.kind === 'webrtcMultiplayer' ? GODOT3_MULTIPLAYER : GODOT4_MULTIPLAYER_PEER);
       if (record.kind === 'transition') this.multiplayer.transition(record, problem);
       else if (record.kind === 'refusal') this.multiplayer.refusal(record, problem);
       else this.multiplayer.anomaly(record, problem);
@@ -321,8 +327,8 @@ class Life {
   summary(): ConnectionLife {
     const life = { name: this.name, connection: this.connection, run: this.run, entries: this.entries, problems: this.problems };
     if (this.service !== null) return { ...life, states: { [this.kind as SignalingServiceMachineName]: this.service.state }, closed: null };
-    if (this.kind === 'webrtcMultiplayer') {
-      const multiplayer = (this.multiplayer ??= new MultiplayerReplay());
+    if (this.kind === 'webrtcMultiplayer' || this.kind === 'webrtcMultiplayerPeer') {
+      const multiplayer = (this.multiplayer ??= new MultiplayerReplay(this.kind === 'webrtcMultiplayer' ? GODOT3_MULTIPLAYER : GODOT4_MULTIPLAYER_PEER));
       return { ...life, states: multiplayer.states(), closed: null, multiplayer: multiplayer.summary() };
     }
     const states: Record<string, string> = {};
