@@ -77,6 +77,11 @@ export interface SceneDecodeOptions {
   relayed?: boolean;
 }
 
+/** A value for a reason text; never throws (String() does on an object without a usable toString). */
+function show(value: unknown): string {
+  return typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean' ? String(value) : value === null ? 'null' : typeof value;
+}
+
 function refused(reason: string): EncodeResult {
   return { ok: false, reason };
 }
@@ -122,8 +127,8 @@ export function encodeSys(cmd: SysCommand, peer: number, payload?: Uint8Array): 
     packet.set(body, 2);
     return { ok: true, value: packet };
   }
-  if (cmd !== SysCommand.ADD_PEER && cmd !== SysCommand.DEL_PEER && cmd !== SysCommand.RELAY) return refused(`unknown SYS command ${String(cmd)}`);
-  if (!isInt32(peer)) return refused(`peer ${String(peer)} is not an int32`);
+  if (cmd !== SysCommand.ADD_PEER && cmd !== SysCommand.DEL_PEER && cmd !== SysCommand.RELAY) return refused(`unknown SYS command ${show(cmd)}`);
+  if (!isInt32(peer)) return refused(`peer ${show(peer)} is not an int32`);
   if (cmd === SysCommand.RELAY && body.length === 0) return refused('an empty RELAY (Godot drops a RELAY under 7 bytes)');
   if (cmd !== SysCommand.RELAY && body.length !== 0) return refused('ADD_PEER and DEL_PEER carry no payload');
   const packet = allocate(SYS_CMD_SIZE + body.length);
@@ -174,7 +179,7 @@ export function rpcConfigOrder(scriptNames: readonly string[], nodeNames: readon
 
 /** `01 · md5 + NUL · u32 cache id · path + NUL` (§2.7); md5 as `rpcMethodsMd5` gives it. */
 export function encodeSimplifyPath(id: number, path: string, md5: string): EncodeResult {
-  if (!isU32(id)) return refused(`cache id ${String(id)} is not a u32`);
+  if (!isU32(id)) return refused(`cache id ${show(id)} is not a u32`);
   if (typeof md5 !== 'string' || !/^[0-9a-f]{32}$/.test(md5)) return refused('the md5 is not 32 lowercase hex characters');
   const pathBytes = cStringBytes(path, 'path');
   if (typeof pathBytes === 'string') return refused(pathBytes);
@@ -190,7 +195,7 @@ export function encodeSimplifyPath(id: number, path: string, md5: string): Encod
 
 /** `02 · u8 valid · u32 cache id`, 6 bytes (§2.7): the answer to a SIMPLIFY_PATH; valid = the md5 matched. */
 export function encodeConfirmPath(id: number, valid: boolean): EncodeResult {
-  if (!isU32(id)) return refused(`cache id ${String(id)} is not a u32`);
+  if (!isU32(id)) return refused(`cache id ${show(id)} is not a u32`);
   const packet = allocate(CONFIRM_PATH_SIZE);
   packet[0] = NetworkCommand.CONFIRM_PATH;
   packet[1] = valid ? 1 : 0;
@@ -204,15 +209,15 @@ export function encodeConfirmPath(id: number, valid: boolean): EncodeResult {
  * arguments. The name id is 8-bit up to 255, else 16-bit. `args` are already compressed bytes.
  */
 export function encodeRemoteCall(target: RemoteCallTarget, nameId: number, args: RemoteCallArgs): EncodeResult {
-  if (!Number.isInteger(nameId) || nameId < 0 || nameId > 0xffff) return refused(`name id ${String(nameId)} is not a u16`);
+  if (!Number.isInteger(nameId) || nameId < 0 || nameId > 0xffff) return refused(`name id ${show(nameId)} is not a u16`);
   if (args === null || typeof args !== 'object' || !(args.data instanceof Uint8Array)) return refused('the arguments are not { byteOnly, argc?, data }');
   if (!args.byteOnly && (!Number.isInteger(args.argc) || args.argc < 0 || args.argc > MAX_RPC_ARGS)) {
-    return refused(`${String((args as { argc: unknown }).argc)} arguments: Godot takes at most ${MAX_RPC_ARGS}`);
+    return refused(`${show((args as { argc: unknown }).argc)} arguments: Godot takes at most ${MAX_RPC_ARGS}`);
   }
   let nodeIdBytes: 1 | 2 | 4 = 4;
   let pathBytes: Uint8Array | null = null;
   if (target?.kind === 'cached') {
-    if (!Number.isInteger(target.id) || target.id < 0 || target.id >= PATH_TARGET_FLAG) return refused(`cache id ${String(target.id)} is not in 0..2^31-1`);
+    if (!Number.isInteger(target.id) || target.id < 0 || target.id >= PATH_TARGET_FLAG) return refused(`cache id ${show(target.id)} is not in 0..2^31-1`);
     nodeIdBytes = target.id <= 0xff ? 1 : target.id <= 0xffff ? 2 : 4;
   } else if (target?.kind === 'path') {
     const bytes = cStringBytes(target.path, 'path');
@@ -328,7 +333,7 @@ export function decodeScenePacket(bytes: Uint8Array, options: SceneDecodeOptions
         return decodeSys(bytes, view, flags);
     }
   } catch (error) {
-    return malformed(`internal error: ${error instanceof Error ? error.message : String(error)}`);
+    return malformed(`internal error: ${error instanceof Error ? error.message : show(error)}`);
   }
 }
 
