@@ -94,7 +94,7 @@ describe('the inspector server', () => {
     const started = await inspector();
     const page = client(wsUrl(started.url));
     const hello = (await page.next((m) => m.type === 'hello')) as Extract<InspectorMessage, { type: 'hello' }>;
-    expect(Object.keys(hello.diagrams)).toEqual(['signaling', 'connection', 'gathering', 'dataChannel', 'signalingSession', 'signalingLobby', 'webrtcMultiplayer', 'multiplayerRemote']);
+    expect(Object.keys(hello.diagrams)).toEqual(['signaling', 'connection', 'gathering', 'dataChannel', 'signalingSession', 'signalingLobby', 'webrtcMultiplayer', 'multiplayerRemote', 'webrtcMultiplayerPeer']);
     expect(hello.diagrams.connection!.svg).toContain('data-state="connected"');
     expect(hello.connections.map((view) => view.id)).toContain(before.id);
     expect(started.clients()).toBe(1);
