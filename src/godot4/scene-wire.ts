@@ -284,6 +284,11 @@ function unknown(reason: string): DecodeSceneResult {
   return { ok: false, drop: 'unknown_command', reason };
 }
 
+/** Made only for the packets that read multi-byte fields: RAW, the hot path, needs none. */
+function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /** Godot reads these strings with `String::utf8(ptr, len)`, which stops at a NUL. */
 function textUpToNul(bytes: Uint8Array, start: number, end: number): string | null {
   const nul = bytes.subarray(start, end).indexOf(0);
@@ -300,12 +305,11 @@ export function decodeScenePacket(bytes: Uint8Array, options: SceneDecodeOptions
   try {
     if (!(bytes instanceof Uint8Array)) return malformed('not a Uint8Array');
     if (bytes.length === 0) return malformed('an empty packet');
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const first = bytes[0]!;
     const flags = first >> CMD_FLAG_0_SHIFT;
     switch (first & CMD_MASK) {
       case NetworkCommand.REMOTE_CALL:
-        return decodeRemoteCall(bytes, view, flags);
+        return decodeRemoteCall(bytes, viewOf(bytes), flags);
       case NetworkCommand.SIMPLIFY_PATH: {
         if (bytes.length < SIMPLIFY_PATH_MIN_SIZE) return malformed(`SIMPLIFY_PATH of ${bytes.length} bytes (Godot: at least ${SIMPLIFY_PATH_MIN_SIZE})`);
         // Godot takes the 32 bytes as they are (no hex check): a wrong one only fails the comparison.
@@ -314,11 +318,11 @@ export function decodeScenePacket(bytes: Uint8Array, options: SceneDecodeOptions
         const md5 = lenientUtf8.decode(md5End === -1 ? md5Bytes : md5Bytes.subarray(0, md5End));
         const path = textUpToNul(bytes, SIMPLIFY_PATH_MIN_SIZE, bytes.length);
         if (path === null) return malformed('SIMPLIFY_PATH path is malformed UTF-8');
-        return { ok: true, packet: { command: 'simplify_path', flags, md5, id: view.getUint32(34, true), path } };
+        return { ok: true, packet: { command: 'simplify_path', flags, md5, id: viewOf(bytes).getUint32(34, true), path } };
       }
       case NetworkCommand.CONFIRM_PATH:
         if (bytes.length !== CONFIRM_PATH_SIZE) return malformed(`CONFIRM_PATH of ${bytes.length} bytes (Godot: exactly ${CONFIRM_PATH_SIZE})`);
-        return { ok: true, packet: { command: 'confirm_path', flags, valid: bytes[1] !== 0, id: view.getUint32(2, true) } };
+        return { ok: true, packet: { command: 'confirm_path', flags, valid: bytes[1] !== 0, id: viewOf(bytes).getUint32(2, true) } };
       case NetworkCommand.RAW:
         if (bytes.length < 2) return malformed('RAW with no payload');
         return { ok: true, packet: { command: 'raw', flags, payload: bytes.subarray(1) } };
@@ -330,17 +334,17 @@ export function decodeScenePacket(bytes: Uint8Array, options: SceneDecodeOptions
         return { ok: true, packet: { command: 'sync', flags, delta: (first & SYNC_DELTA_FLAG) !== 0, body: bytes.subarray(1) } };
       default:
         if (options.relayed === true) return unknown('a SYS packet inside a RELAY (Godot: "Invalid network command")');
-        return decodeSys(bytes, view, flags);
+        return decodeSys(bytes, flags);
     }
   } catch (error) {
     return malformed(`internal error: ${error instanceof Error ? error.message : show(error)}`);
   }
 }
 
-function decodeSys(bytes: Uint8Array, view: DataView, flags: number): DecodeSceneResult {
+function decodeSys(bytes: Uint8Array, flags: number): DecodeSceneResult {
   if (bytes.length >= 2 && bytes[1] === SysCommand.AUTH) return { ok: true, packet: { command: 'sys', sys: 'auth', flags, data: bytes.subarray(2) } };
   if (bytes.length < SYS_CMD_SIZE) return malformed(`SYS of ${bytes.length} bytes (Godot: at least ${SYS_CMD_SIZE})`);
-  const peer = view.getInt32(2, true);
+  const peer = viewOf(bytes).getInt32(2, true);
   switch (bytes[1]) {
     case SysCommand.ADD_PEER:
       return { ok: true, packet: { command: 'sys', sys: 'add_peer', flags, peer } };

@@ -239,6 +239,11 @@ describe('§2.6 REMOTE_CALL (cmd 0): the worked `ping` example and the header fo
     expect(decoded(hex(`40 01 0080 01 ${FLOAT_1_5}`))).toMatchObject({ nameIdBytes: 2, nameId: 0x8000 });
   });
 
+  it('only the 32-bit form carries the path flag: a 16-bit id of 0x8000 is a cache id', () => {
+    expect(decoded(hex(`10 0080 00 01 ${FLOAT_1_5}`))).toMatchObject({ nodeIdBytes: 2, nodeId: 0x8000, target: { kind: 'cached', id: 0x8000 } });
+    expect(decoded(hex(`20 05000000 00 01 ${FLOAT_1_5}`))).toMatchObject({ nodeIdBytes: 4, target: { kind: 'cached', id: 5 } });
+  });
+
   it('no arguments, or one PackedByteArray: the byte-only flag (bit 7) and no argc', () => {
     const none = { byteOnly: true as const, data: new Uint8Array(0) };
     expect(bytesOf(encodeRemoteCall({ kind: 'cached', id: 1 }, 2, none))).toBe('800102');
