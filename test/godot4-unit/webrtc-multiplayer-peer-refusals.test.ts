@@ -91,6 +91,9 @@ describe('WebRTCMultiplayerPeer refusals: a Godot Error code, nothing changed, o
     refused(server, () => server.set_refuse_new_connections(1 as unknown as boolean), ERR_INVALID_PARAMETER, 'set_refuse_new_connections');
 
     expect(server.add_peer(peer(), 2)).toBe(GodotError.OK);
+    // unreliable_lifetime 0 is allowed (§1.3 refuses only < 0): 0 ms on 2 and 3; the extra channel is RELIABLE: no lifetime.
+    expect(server.add_peer(peer(), 5, 0)).toBe(GodotError.OK);
+    expect(server.get_peer(5)!.channels.map((channel) => channel.get_max_packet_life_time())).toEqual([-1, 0, 0, -1]);
     server.set_target_peer(9);
     refused(server, () => server.put_packet(text('x')), ERR_INVALID_PARAMETER, 'put_packet', /^Invalid target peer: 9\./);
     // In the map, not connected yet: ERR_UNAVAILABLE (Godot 4 hands it to a channel that fails, webrtc-native#64).
