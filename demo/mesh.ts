@@ -7,8 +7,10 @@
  * of every state change of every machine (sessions, the lobby, the connections and channels)
  * and a summary. Then a second part (demo/godot3-server.ts): a Godot 3.x multiplayer server in
  * Node (id 1, WebRTCMultiplayer + MultiplayerAPI) whose two Node clients send it RAW packets and
- * call an RPC on it, which it answers with an RPC back. Exits 0; 1 with what is missing if a part
- * is not done within 20 s (--inspect runs the mesh part only).
+ * call an RPC on it, which it answers with an RPC back. Then a third (demo/godot4-server.ts): a
+ * Godot 4.x server in Node (id 1, WebRTCMultiplayerPeer + SceneMultiplayer, a client/server lobby)
+ * whose two Node clients exchange RAW packets with it and, relayed by it, with each other. Exits 0;
+ * 1 with what is missing if a part is not done within 20 s (--inspect runs the mesh part only).
  *
  *   npm start                        the demo
  *   npm start -- --audit FILE        also appends every record to FILE (JSON Lines);
@@ -26,6 +28,7 @@ import { startInspector } from '../src/inspector/index.js';
 import { SignalingServer, type SignalingSessionView } from '../src/signaling/server.js';
 import { SignalingClient } from '../src/signaling/client.js';
 import { runGodot3Server } from './godot3-server.js';
+import { runGodot4Server } from './godot4-server.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -131,6 +134,8 @@ if (!finished) {
 }
 // The mesh part passed: the Godot 3.x multiplayer part, with its own server, lobby and deadline.
 if (!flags.inspect && !wasInterrupted && process.exitCode === 0) process.exitCode = await runGodot3Server({ print, stamp, interrupted: interruption });
+// Then the Godot 4.x part: a SceneMultiplayer server and its clients, RAW packets direct and relayed.
+if (!flags.inspect && !wasInterrupted && process.exitCode === 0) process.exitCode = await runGodot4Server({ print, stamp, interrupted: interruption });
 
 async function run(): Promise<void> {
   print(`webrtc-statecharts: the Godot webrtc_signaling demo, a host and ${memberCount} member${memberCount === 1 ? '' : 's'} in a mesh lobby (${protocol}.x protocol, loopback)\n`);

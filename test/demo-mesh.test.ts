@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyTrail } from '../src/audit/verify.js';
 import './support/loopback.js';
 import { runGodot3Server } from '../demo/godot3-server.js';
+import { runGodot4Server } from '../demo/godot4-server.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const bin = join(root, 'bin/webrtc-statecharts.js');
@@ -113,6 +114,46 @@ describe('npm start: the mesh demo', () => {
     expect(part).toMatch(/^done \(\+\s*[\d.]+ ms\)\.$/m);
   });
 
+  it('then a Godot 4.x server in Node: two Node clients send it RAW, it answers each, and their RAW to each other goes by its relay', () => {
+    const out = run.stdout;
+    const start = out.indexOf('a Godot 4.x multiplayer server in Node (id 1) and 2 Node clients in a 4.x client/server lobby');
+    expect(start, out).toBeGreaterThan(out.indexOf('a Godot 3.x multiplayer server in Node'));
+    const part = out.slice(start);
+    const line = (pattern: string) => new RegExp(`^\\+\\s*[\\d.]+ ms {2}${pattern}$`, 'm');
+    expect(part).toMatch(line('srv4 +created 4\\.x client/server lobby "[A-Za-z0-9]+" as id 1: create_server\\(\\) → CONNECTION_CONNECTED, is_server\\(\\) true'));
+    expect(part).toMatch(line('srv4-mp +webrtcMultiplayerPeer disconnected → connected   \\(create\\(server,1\\)\\)'));
+    const clients = [...part.matchAll(/^\+\s*[\d.]+ ms {2}(c[12]) +joined as id (\d+): create_client\(\2\) → CONNECTION_CONNECTING until 1 connects$/gm)].map((m) => ({ name: m[1]!, id: m[2]! }));
+    expect(clients.map(({ name }) => name)).toEqual(['c1', 'c2']);
+    expect(new Set(clients.map(({ id }) => id)).size).toBe(2);
+    for (const { name, id } of clients) {
+      const other = clients.find((client) => client.name !== name)!.id;
+      // In order: the client connects to the server, sends it RAW, the server gets it and answers, the client gets the answer.
+      const order = [
+        line(`${name}-mp +webrtcMultiplayerPeer connecting → connected   \\(peer_connected\\(1\\)\\)`),
+        line(`${name} +connected_to_server: CONNECTION_CONNECTED`),
+        line(`${name} +send_bytes\\("raw bytes from ${id}", 1\\) → OK`),
+        line(`srv4 +RAW from ${id}: "raw bytes from ${id}"`),
+        line(`srv4 +send_bytes\\("raw bytes back to ${id}", ${id}\\) → OK`),
+        line(`${name} +RAW from 1: "raw bytes back to ${id}"`),
+      ].map((pattern) => part.search(pattern));
+      expect(order.every((at) => at >= 0), `${name}: ${order}`).toBe(true);
+      expect([...order].sort((a, b) => a - b)).toEqual(order);
+      // The other client, met through the server's SYS ADD_PEER, gets this one's RAW by the server's relay, with this one's id.
+      const relayed = [
+        line(`${name} +peer_connected ${other}`),
+        line(`${name} +send_bytes\\("raw bytes from ${id} to ${other}, relayed", ${other}\\) → OK`),
+        line(`c[12] +RAW from ${id}: "raw bytes from ${id} to ${other}, relayed"`),
+      ].map((pattern) => part.search(pattern));
+      expect(relayed.every((at) => at >= 0), `${name} → ${other}: ${relayed}`).toBe(true);
+      expect([...relayed].sort((a, b) => a - b)).toEqual(relayed);
+      expect(part).toMatch(new RegExp(`^ {4}${id} → 1: RAW "raw bytes from ${id}"; 1 → ${id}: RAW "raw bytes back to ${id}"; ${other} → ${id} \\(relayed by 1\\): "raw bytes from ${other} to ${id}, relayed"$`, 'm'));
+    }
+    expect(part).toMatch(/^summary: a Godot 4\.x server in Node \(srv4 1\) and c1 \d+, c2 \d+ in client\/server lobby "[A-Za-z0-9]+"$/m);
+    expect(part).toMatch(/^ {2}the server's SceneMultiplayer received 4 packets \(2 RAW for itself\), relayed 2, sent \d+, dropped 0$/m);
+    expect(part).not.toMatch(/refusal:|stack_anomaly:|stack_error:/);
+    expect(part).toMatch(/^done \(\+\s*[\d.]+ ms\)\.$/m);
+  });
+
   it('--audit FILE: its trail verifies, by verifyTrail and by webrtc-statecharts audit', () => {
     expect(run.stdout).toMatch(/^audit: \d+ records appended to .*mesh\.jsonl/m);
     const verification = verifyTrail(readFileSync(trail, 'utf8'));
@@ -155,6 +196,31 @@ describe('npm start: the mesh demo', () => {
       if (demo.exitCode === null) demo.kill('SIGKILL');
     }
   }, 60_000);
+});
+
+describe("npm start's Godot 4.x part, run in-process", () => {
+  const never = new Promise<void>(() => {});
+  it('past its deadline it gives 1 and says what is missing; given the time, 0 with the summary', async () => {
+    const errors: string[] = [];
+    const error = console.error;
+    console.error = (...args: unknown[]) => errors.push(args.join(' '));
+    try {
+      expect(await runGodot4Server({ print: () => {}, stamp: () => '+0 ms', interrupted: never, deadlineMs: 1 })).toBe(1);
+    } finally {
+      console.error = error;
+    }
+    expect(errors.join('\n')).toMatch(/godot4 server demo: not done within 0\.001 s:\n {2}srv4 has not created its lobby\n {2}c1 has not joined\n {2}c2 has not joined/);
+    const lines: string[] = [];
+    const code = await runGodot4Server({ print: (line) => lines.push(line), stamp: () => '+0 ms', interrupted: never });
+    expect(code, lines.join('\n')).toBe(0);
+    expect(lines.join('\n')).toMatch(/^summary: a Godot 4\.x server in Node \(srv4 1\) and c1 \d+, c2 \d+ in client\/server lobby "[A-Za-z0-9]+"$/m);
+  }, 30_000);
+
+  it('interrupted (Ctrl-C), it stops at once with 0 and no summary', async () => {
+    const lines: string[] = [];
+    expect(await runGodot4Server({ print: (line) => lines.push(line), stamp: () => '+0 ms', interrupted: Promise.resolve() })).toBe(0);
+    expect(lines.join('\n')).not.toMatch(/^summary:/m);
+  });
 });
 
 describe("npm start's Godot 3.x part, run in-process", () => {
