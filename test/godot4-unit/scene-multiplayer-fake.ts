@@ -73,13 +73,13 @@ export class FakePeer implements MultiplayerPeer4 {
   unlinkFrom(other: number): void {
     this.pendingSignals.push(() => {
       if (!this.linked.delete(other)) return;
+      // As Godot's (and G1's) client: peer_disconnected(1), then DISCONNECTED with nothing left.
+      this.peer_disconnected.emit(other);
       if (this.kind === 'client' && other === 1) {
         this.status = ConnectionStatus.CONNECTION_DISCONNECTED;
         this.linked.clear();
         this.inbox.length = 0;
-        return;
       }
-      this.peer_disconnected.emit(other);
     });
   }
 

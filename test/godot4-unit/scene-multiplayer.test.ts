@@ -154,7 +154,7 @@ describe('SceneMultiplayer authentication (§2.1, §2.4)', () => {
     c.mp.send_auth(1, bytesOf('00'));
     pollAll([s, c], 3);
     expect(s.signals).toEqual(['peer_authenticating(2)', 'peer_authentication_failed(2)']);
-    expect(c.signals).toEqual(['peer_authenticating(1)', 'server_disconnected']);
+    expect(c.signals).toEqual(['peer_authenticating(1)', 'peer_authentication_failed(1)', 'server_disconnected']);
     expect(s.mp.get_authenticating_peers()).toEqual([]);
   });
 
