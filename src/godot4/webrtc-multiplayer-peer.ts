@@ -22,6 +22,7 @@ import { MultiplayerCounters, type MultiplayerStats } from '../godot3/multiplaye
 import { PeerMap } from './peer-map.js';
 import { PeerPackets, RESERVED_MODES } from './peer-packets.js';
 import { parseChannelsConfig } from './peer-channels.js';
+import type { MultiplayerPeer4 } from './multiplayer-peer.js';
 
 export type { MultiplayerPeerInfo } from '../godot3/multiplayer-remote-peer.js';
 
@@ -61,7 +62,7 @@ let nextPeerNumber = 1;
  * `webrtcMultiplayerPeerMachine`, each peer a `multiplayerRemoteMachine` (`peer <id>`); packets go
  * straight between the channels and the caller (peer-packets.ts).
  */
-export class WebRTCMultiplayerPeer {
+export class WebRTCMultiplayerPeer implements MultiplayerPeer4 {
   static readonly TRANSFER_MODE_UNRELIABLE = TransferMode.TRANSFER_MODE_UNRELIABLE;
   static readonly TRANSFER_MODE_UNRELIABLE_ORDERED = TransferMode.TRANSFER_MODE_UNRELIABLE_ORDERED;
   static readonly TRANSFER_MODE_RELIABLE = TransferMode.TRANSFER_MODE_RELIABLE;
