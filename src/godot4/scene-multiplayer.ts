@@ -63,8 +63,15 @@ export class SceneMultiplayer {
   private receiving = false;
   private receiveScheduled = false;
   private timeoutTimer: NodeJS.Timeout | null = null;
-  private readonly onPeerConnected = (id: number) => this.addPeer(id);
-  private readonly onPeerDisconnected = (id: number) => this.delPeer(id);
+  private statusScheduled = false;
+  private readonly onPeerConnected = (id: number) => {
+    this.addPeer(id);
+    this.scheduleStatus();
+  };
+  private readonly onPeerDisconnected = (id: number) => {
+    this.delPeer(id);
+    this.scheduleStatus();
+  };
   private readonly onPacketsAvailable = () => this.receiveFromEvents();
 
   constructor(options: SceneMultiplayerOptions = {}) {
@@ -308,6 +315,7 @@ export class SceneMultiplayer {
   private admitPeer(id: number): void {
     const peer = this.peer;
     if (peer === null) return;
+    if (this.connected.has(id)) return;
     if (peer.get_unique_id() === 1 && this.relaying(peer)) {
       for (const other of this.connected) {
         this.sendSys(peer, other, SysCommand.ADD_PEER, id);
@@ -487,6 +495,16 @@ export class SceneMultiplayer {
     this.readPackets(peer);
     this.dropExpired();
     if (this.peer === peer && peer.get_available_packet_count() > 0) this.scheduleReceive();
+  }
+
+  /** Under event dispatch nothing polls: after the peer's signals, a task notices a status change (server_disconnected). */
+  private scheduleStatus(): void {
+    if (this.dispatch !== 'events' || this.statusScheduled) return;
+    this.statusScheduled = true;
+    setImmediate(() => {
+      this.statusScheduled = false;
+      if (!this.receiving) this.updateStatus();
+    });
   }
 
   private scheduleReceive(): void {

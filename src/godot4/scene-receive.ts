@@ -4,6 +4,9 @@ import type { MultiplayerPeer4 } from './multiplayer-peer.js';
 import type { ReceivedPaths, SceneCounters, SceneDropReason } from './scene-stats.js';
 import { decodeScenePacket, encodeConfirmPath, wrapRelay, type ScenePacket, type SysPacket } from './scene-wire.js';
 
+/** The most peers a server may announce to a client (bounded memory whatever a server sends). */
+export const MAX_RELAYED_PEERS = 4096;
+
 /** What SceneMultiplayer lends the receive path for one read. */
 export interface SceneReceiveContext {
   readonly peer: MultiplayerPeer4;
@@ -44,7 +47,11 @@ function processSys(context: SceneReceiveContext, from: number, packet: SysPacke
     case 'del_peer':
       if (!context.relaying()) return context.drop(from, 'relay_not_supported', `SYS ${packet.sys} while the server relay is off or unsupported`);
       if (self === 1 || from !== 1) return context.drop(from, 'sys_not_from_server', `SYS ${packet.sys} from ${from} to ${self} (only the server announces peers to clients)`);
-      if (packet.sys === 'add_peer') context.admit(packet.peer);
+      if (packet.sys === 'add_peer') {
+        if (packet.peer < 2 || packet.peer === self) return context.drop(from, 'malformed', `ADD_PEER of ${packet.peer}, not another client's id`);
+        if (!context.connected.has(packet.peer) && context.connected.size >= MAX_RELAYED_PEERS) return context.drop(from, 'too_many_peers', `ADD_PEER of ${packet.peer} past ${MAX_RELAYED_PEERS} peers`);
+        context.admit(packet.peer);
+      }
       else context.remove(packet.peer);
       return;
     case 'relay':

@@ -7,6 +7,7 @@ export type SceneDropReason =
   | 'not_admitted'
   | 'unexpected_auth'
   | 'sys_not_from_server'
+  | 'too_many_peers'
   | 'relay_not_supported'
   | 'relay_unknown_peer'
   | 'relay_not_from_server'

@@ -16,7 +16,7 @@ const text = (value: string) => new TextEncoder().encode(value);
 const untext = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 function scene(mode: 'server' | 'client', id: number, options: SceneMultiplayerOptions = {}): Scene {
-  const m = member(mode, id);
+  const m = member(mode, id, [], { dispatch: options.dispatch ?? 'poll' });
   const api = new SceneMultiplayer(options);
   const signals: string[] = [];
   const raw: string[] = [];
@@ -119,5 +119,27 @@ describe('SceneMultiplayer over WebRTCMultiplayerPeer (loopback)', () => {
     expect(good.api.send_bytes(text('hi'), 1)).toBe(GodotError.OK);
     await until(all, () => server.raw.length === 1);
     expect(server.raw).toEqual(['2:hi']);
+  }, 20000);
+
+  it("dispatch 'events': no poll loop; admission, relayed RAW and server_disconnected all arrive from tasks", async () => {
+    const server = scene('server', 1, { dispatch: 'events' });
+    const c2 = scene('client', 2, { dispatch: 'events' });
+    const c3 = scene('client', 3, { dispatch: 'events' });
+    link(server.m, c2.m, 1000, { dispatch: 'events' });
+    link(server.m, c3.m, 1000, { dispatch: 'events' });
+    const wait = async (done: () => boolean, what: string) => {
+      const started = Date.now();
+      while (!done()) {
+        if (Date.now() - started > 8000) throw new Error(`${what} not met: ${[server, c2, c3].map((s) => s.signals.join(',')).join(' | ')}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+    await wait(() => c2.api.get_peers().length === 2 && c3.api.get_peers().length === 2, 'admission');
+    c2.api.send_bytes(text('evented'), 3);
+    await wait(() => c3.raw.length === 1, 'relayed RAW');
+    expect(c3.raw).toEqual(['2:evented']);
+    server.m.mp.close();
+    await wait(() => c2.signals.includes('server_disconnected'), 'server_disconnected');
+    expect(c2.api.get_peers()).toEqual([]);
   }, 20000);
 });
