@@ -68,6 +68,27 @@ describe('SceneMultiplayer over WebRTCMultiplayerPeer (loopback)', () => {
     expect(server.api.get_stats().relayed).toBe(4); // 2→3, 3→{2,4}, 4→3
     expect(server.api.get_stats().dropped).toEqual({});
 
+    // §2.7: a SIMPLIFY_PATH relayed from 2 to 3 is answered by 3 with CONFIRM_PATH [02 01 id], relayed back.
+    const md5 = Buffer.from('0123456789abcdef0123456789abcdef').toString('hex');
+    const simplify = Buffer.from('01' + md5 + '00' + '07000000' + Buffer.from('Main\0').toString('hex'), 'hex');
+    const confirms: string[] = [];
+    const get = c2.m.mp.get_packet.bind(c2.m.mp);
+    c2.m.mp.get_packet = () => {
+      const bytes = get();
+      confirms.push(Buffer.from(bytes).toString('hex'));
+      return bytes;
+    };
+    c2.m.mp.set_transfer_channel(0);
+    c2.m.mp.set_target_peer(1);
+    expect(c2.m.mp.put_packet(Uint8Array.from(Buffer.from('070303000000' + simplify.toString('hex'), 'hex')))).toBe(GodotError.OK);
+    await until(all, () => confirms.includes('070303000000020107000000'));
+    expect(c3.api.get_stats().received_paths).toEqual({ 2: 1 });
+    expect(c2.api.get_stats().dropped).toEqual({});
+
+    // A refusal is one of the peer's records.
+    expect(c2.api.send_bytes(new Uint8Array(0))).toBe(GodotError.ERR_INVALID_DATA);
+    expect(JSON.stringify(c2.m.mp.get_records().at(-1))).toContain('send_bytes');
+
     // 4 leaves: DEL_PEER(4) to 2 and 3.
     server.m.mp.disconnect_peer(4);
     await until(all, () => c2.api.get_peers().length === 2 && c3.api.get_peers().length === 2 && c4.signals.includes('server_disconnected'));
