@@ -34,3 +34,5 @@ export { webrtcMultiplayerMachine, webrtcMultiplayerGuardReasons, describeMultip
 export type { WebRTCMultiplayerStateName, WebRTCMultiplayerEvent, WebRTCMultiplayerContext, MultiplayerEnd } from './webrtc-multiplayer.js';
 export { multiplayerRemoteMachine, describeRemoteEvent, parseRemoteEvent } from './multiplayer-remote.js';
 export type { MultiplayerRemoteStateName, MultiplayerRemoteEvent, MultiplayerRemoteContext, MultiplayerRemoteInput, RemovalCause } from './multiplayer-remote.js';
+export { webrtcMultiplayerPeerMachine, webrtcMultiplayerPeerGuardReasons, describeMultiplayerPeerEvent, parseMultiplayerPeerEvent } from './webrtc-multiplayer-peer.js';
+export type { WebRTCMultiplayerPeerStateName, WebRTCMultiplayerPeerEvent, WebRTCMultiplayerPeerContext, MultiplayerPeerEnd, NetworkModeName } from './webrtc-multiplayer-peer.js';
