@@ -63,6 +63,7 @@ export class SceneMultiplayer {
   private receiving = false;
   private receiveScheduled = false;
   private timeoutTimer: NodeJS.Timeout | null = null;
+  private statusWatch: NodeJS.Timeout | null = null;
   private statusScheduled = false;
   private readonly onPeerConnected = (id: number) => {
     this.addPeer(id);
@@ -151,6 +152,7 @@ export class SceneMultiplayer {
       this.clear();
     }
     this.peer = peer;
+    this.watchConnecting();
     if (peer !== null) {
       peer.peer_connected.connect(this.onPeerConnected);
       peer.peer_disconnected.connect(this.onPeerDisconnected);
@@ -295,6 +297,25 @@ export class SceneMultiplayer {
       this.clear();
     }
     this.lastStatus = status;
+    this.watchConnecting();
+  }
+
+  /**
+   * Under event dispatch nothing polls, and a client peer whose link to 1 fails while CONNECTING
+   * turns DISCONNECTED with no signal: while CONNECTING, a timer (unref'd, 20 ms) looks at the
+   * status, so connection_failed still comes. It stops as soon as the status moves on.
+   */
+  private watchConnecting(): void {
+    const watch = this.dispatch === 'events' && this.peer !== null && this.lastStatus === ConnectionStatus.CONNECTION_CONNECTING;
+    if (watch && this.statusWatch === null) {
+      this.statusWatch = setInterval(() => {
+        if (!this.receiving) this.updateStatus();
+      }, 20);
+      this.statusWatch.unref();
+    } else if (!watch && this.statusWatch !== null) {
+      clearInterval(this.statusWatch);
+      this.statusWatch = null;
+    }
   }
 
   private relaying(peer: MultiplayerPeer4): boolean {

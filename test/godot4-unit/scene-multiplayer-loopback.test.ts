@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { GodotError } from '../../src/godot/constants.js';
 import type { MultiplayerPeer4 } from '../../src/godot4/multiplayer-peer.js';
 import { SceneMultiplayer, type SceneMultiplayerOptions } from '../../src/godot4/scene-multiplayer.js';
+import { peer } from '../support/loopback.js';
 import { link, member, type Member } from './webrtc-multiplayer-peer-setup.js';
 
 interface Scene {
@@ -163,4 +164,20 @@ describe('SceneMultiplayer over WebRTCMultiplayerPeer (loopback)', () => {
     await wait(() => c2.signals.includes('server_disconnected'), 'server_disconnected');
     expect(c2.api.get_peers()).toEqual([]);
   }, 20000);
+
+  for (const dispatch of ['poll', 'events'] as const) {
+    it(`connection_failed when a client's link to 1 fails while CONNECTING (dispatch ${dispatch})`, async () => {
+      const client = scene('client', 7, { dispatch });
+      const pc = peer({ dispatch });
+      expect(client.m.mp.add_peer(pc, 1)).toBe(GodotError.OK);
+      pc.close();
+      const started = Date.now();
+      while (!client.signals.includes('connection_failed') && Date.now() - started < 5000) {
+        if (dispatch === 'poll') client.api.poll();
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(client.signals).toEqual(['connection_failed']);
+      expect(client.api.get_peers()).toEqual([]);
+    });
+  }
 });
