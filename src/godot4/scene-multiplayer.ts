@@ -6,9 +6,11 @@ import { cutText } from '../records/cut.js';
 import { ConnectionStatus, SysCommand, TransferMode } from './constants.js';
 import { missingPeer4Member, type MultiplayerPeer4 } from './multiplayer-peer.js';
 import { PendingPeers } from './scene-admission.js';
+import { SceneDispatch } from './scene-dispatch.js';
 import { processScenePacket, type SceneReceiveContext } from './scene-receive.js';
 import { ReceivedPaths, SceneCounters, type SceneDropReason, type SceneMultiplayerStats } from './scene-stats.js';
-import { encodeAuth, encodeAuthComplete, encodeRaw, encodeSys, wrapRelay } from './scene-wire.js';
+import { putTo, sendCommand, sendSys } from './scene-send.js';
+import { encodeAuth, encodeAuthComplete, encodeRaw } from './scene-wire.js';
 
 export type { SceneMultiplayerStats, SceneDropReason } from './scene-stats.js';
 
@@ -61,17 +63,14 @@ export class SceneMultiplayer {
   private relay: boolean;
   private remoteSenderId = 0;
   private receiving = false;
-  private receiveScheduled = false;
-  private timeoutTimer: NodeJS.Timeout | null = null;
-  private statusWatch: NodeJS.Timeout | null = null;
-  private statusScheduled = false;
+  private readonly events: SceneDispatch;
   private readonly onPeerConnected = (id: number) => {
     this.addPeer(id);
-    this.scheduleStatus();
+    this.events.scheduleStatus();
   };
   private readonly onPeerDisconnected = (id: number) => {
     this.delPeer(id);
-    this.scheduleStatus();
+    this.events.scheduleStatus();
   };
   private readonly onPacketsAvailable = () => this.receiveFromEvents();
 
@@ -82,6 +81,16 @@ export class SceneMultiplayer {
     const timeout = options.auth_timeout ?? 3;
     this.authTimeoutMs = typeof timeout === 'number' && Number.isFinite(timeout) && timeout >= 0 ? Math.round(timeout * 1000) : 3000;
     this.relay = options.server_relay !== false;
+    this.events = new SceneDispatch(this.dispatch, {
+      receive: () => this.receiveFromEvents(),
+      status: () => {
+        if (!this.receiving) this.updateStatus();
+      },
+      expire: () => {
+        if (this.receiving) return this.armTimeout();
+        this.dropExpired();
+      },
+    });
   }
 
   // ---- properties
@@ -191,8 +200,7 @@ export class SceneMultiplayer {
     this.connected.clear();
     this.pending.clear();
     this.paths.clear();
-    if (this.timeoutTimer !== null) clearTimeout(this.timeoutTimer);
-    this.timeoutTimer = null;
+    this.events.stop();
   }
 
   /** 1 with no peer (Godot's default peer is an OfflineMultiplayerPeer, id 1). */
@@ -300,22 +308,8 @@ export class SceneMultiplayer {
     this.watchConnecting();
   }
 
-  /**
-   * Under event dispatch nothing polls, and a client peer whose link to 1 fails while CONNECTING
-   * turns DISCONNECTED with no signal: while CONNECTING, a timer (unref'd, 20 ms) looks at the
-   * status, so connection_failed still comes. It stops as soon as the status moves on.
-   */
   private watchConnecting(): void {
-    const watch = this.dispatch === 'events' && this.peer !== null && this.lastStatus === ConnectionStatus.CONNECTION_CONNECTING;
-    if (watch && this.statusWatch === null) {
-      this.statusWatch = setInterval(() => {
-        if (!this.receiving) this.updateStatus();
-      }, 20);
-      this.statusWatch.unref();
-    } else if (!watch && this.statusWatch !== null) {
-      clearInterval(this.statusWatch);
-      this.statusWatch = null;
-    }
+    this.events.watchConnecting(this.peer !== null && this.lastStatus === ConnectionStatus.CONNECTION_CONNECTING);
   }
 
   private relaying(peer: MultiplayerPeer4): boolean {
@@ -380,55 +374,23 @@ export class SceneMultiplayer {
     this.armTimeout();
   }
 
-  /** Under event dispatch nothing polls: a timer checks the first deadline (unref'd, so it never keeps a process alive). */
   private armTimeout(): void {
-    if (this.dispatch !== 'events') return;
-    if (this.timeoutTimer !== null) clearTimeout(this.timeoutTimer);
-    this.timeoutTimer = null;
-    const wait = this.pending.nextDeadline(this.authTimeoutMs);
-    if (wait === null) return;
-    this.timeoutTimer = setTimeout(() => {
-      this.timeoutTimer = null;
-      if (this.receiving) return this.armTimeout();
-      this.dropExpired();
-    }, wait + 1);
-    this.timeoutTimer.unref();
+    this.events.armDeadline(this.pending.nextDeadline(this.authTimeoutMs));
   }
 
   // ---- sending
 
   private putTo(peer: MultiplayerPeer4, to: number, packet: Uint8Array, mode: TransferMode, channel: number): GodotError {
-    peer.set_transfer_channel(channel);
-    peer.set_transfer_mode(mode);
-    peer.set_target_peer(to);
-    const code = peer.put_packet(packet);
-    if (code === GodotError.OK) this.counters.sent++;
-    return code;
+    return putTo(peer, this.counters, to, packet, mode, channel);
   }
 
   private sendSys(peer: MultiplayerPeer4, to: number, cmd: SysCommand, about: number): void {
-    const packet = encodeSys(cmd, about);
-    if (packet.ok) this.putTo(peer, to, packet.value, RELIABLE, 0);
+    sendSys(peer, this.counters, to, cmd, about);
   }
 
-  /** Godot's `send_command`: a client sends whatever is not for 1 as `07 03 · to · packet` to 1; otherwise one put per admitted target. */
   private sendCommand(peer: MultiplayerPeer4, to: number, packet: Uint8Array, mode: TransferMode, channel: number, method: string): GodotError {
-    if (this.relaying(peer) && peer.get_unique_id() !== 1 && to !== 1) {
-      const wrapped = wrapRelay(to, packet);
-      if (!wrapped.ok) return this.refuse(method, GodotError.ERR_INVALID_DATA, wrapped.reason);
-      return this.putTo(peer, 1, wrapped.value, mode, channel);
-    }
-    if (to > 0) {
-      if (!this.connected.has(to)) return this.refuse(method, GodotError.ERR_BUG, `peer ${to} is not connected`);
-      return this.putTo(peer, to, packet, mode, channel);
-    }
-    let code: GodotError = GodotError.OK;
-    for (const id of [...this.connected]) {
-      if (to !== 0 && id === -to) continue;
-      const sent = this.putTo(peer, id, packet, mode, channel);
-      if (sent !== GodotError.OK) code = sent;
-    }
-    return code;
+    const sent = sendCommand(peer, this.counters, this.connected, this.relaying(peer), to, packet, mode, channel);
+    return 'code' in sent ? sent.code : this.refuse(method, sent.refused, sent.reason);
   }
 
   // ---- receiving (§2.3)
@@ -510,31 +472,12 @@ export class SceneMultiplayer {
   private receiveFromEvents(): void {
     const peer = this.peer;
     if (this.dispatch !== 'events' || peer === null) return;
-    if (this.receiving) return this.scheduleReceive();
+    if (this.receiving) return this.events.scheduleReceive();
     this.updateStatus();
     if (this.peer !== peer || this.lastStatus !== ConnectionStatus.CONNECTION_CONNECTED) return;
     this.readPackets(peer);
     this.dropExpired();
-    if (this.peer === peer && peer.get_available_packet_count() > 0) this.scheduleReceive();
-  }
-
-  /** Under event dispatch nothing polls: after the peer's signals, a task notices a status change (server_disconnected). */
-  private scheduleStatus(): void {
-    if (this.dispatch !== 'events' || this.statusScheduled) return;
-    this.statusScheduled = true;
-    setImmediate(() => {
-      this.statusScheduled = false;
-      if (!this.receiving) this.updateStatus();
-    });
-  }
-
-  private scheduleReceive(): void {
-    if (this.receiveScheduled || this.peer === null) return;
-    this.receiveScheduled = true;
-    setImmediate(() => {
-      this.receiveScheduled = false;
-      this.receiveFromEvents();
-    });
+    if (this.peer === peer && peer.get_available_packet_count() > 0) this.events.scheduleReceive();
   }
 
   private drop(peer: MultiplayerPeer4, from: number, reason: SceneDropReason, detail: string): void {
