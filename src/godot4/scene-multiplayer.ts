@@ -28,8 +28,8 @@ export interface SceneMultiplayerOptions {
 }
 
 const MAX_DROP_TEXT = 400;
-/** Godot's ERR_FILE_CANT_WRITE (15), which send_auth and complete_auth return once a side completed; not in GodotError's subset. */
-const ERR_FILE_CANT_WRITE = 15 as unknown as GodotError;
+/** What Godot's send_auth and complete_auth return once a side completed. */
+const ERR_FILE_CANT_WRITE = GodotError.ERR_FILE_CANT_WRITE;
 const RELIABLE = TransferMode.TRANSFER_MODE_RELIABLE;
 
 /**
