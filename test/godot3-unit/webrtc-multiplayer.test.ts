@@ -59,7 +59,9 @@ describe('WebRTCMultiplayer signals, as Godot 3 emits them (real connections ove
     // The server saw its own connection close: its peer 2 is gone with peer_disconnected(2).
     expect(server.signals).toEqual(['peer_connected(2)', 'peer_disconnected(2)']);
     const removal = client.mp.get_records().find((record) => record.kind === 'transition' && record.channel === 'peer 1' && record.to === 'removed');
-    expect(removal).toMatchObject({ machine: 'multiplayerRemote', event: 'link_ended(connection)', from: 'connected' });
+    // The far end's close can reach a channel before the connection: either is why at that poll.
+    expect(removal).toMatchObject({ machine: 'multiplayerRemote', from: 'connected' });
+    expect(['link_ended(connection)', 'link_ended(channel)']).toContain((removal as { event: string }).event);
   });
 
   it('a mesh of three: every member announces the other two', async () => {

@@ -34,7 +34,11 @@ describe('WebRTCMultiplayerPeer records', () => {
     expect(life!.states.webrtcMultiplayerPeer).toBe('disconnected');
     expect(life!.multiplayer).toMatchObject({ uniqueId: 0, ended: { by: 'server_disconnected', from: 'connected' } });
     const [serverLife] = verifyTrail(server.mp.get_records()).connections;
-    expect(serverLife!.multiplayer!.remotes.map((remote) => [remote.channel, remote.removed?.by])).toEqual([['peer 2', 'remove_peer'], ['peer 3', 'connection']]);
+    const removals = serverLife!.multiplayer!.remotes.map((remote) => [remote.channel, remote.removed?.by]);
+    expect(removals[0]).toEqual(['peer 2', 'remove_peer']);
+    // The far end's close can reach a channel before the connection: either is why at that poll.
+    expect(removals.slice(1).map(([channel]) => channel)).toEqual(['peer 3']);
+    expect(['connection', 'channel']).toContain(removals[1]![1]);
 
     // One forged record is one problem: a client that says it went connected with no peer 1.
     const records = a.mp.get_records().map((record) => ({ ...record }));
