@@ -1,3 +1,4 @@
+import { MAX_PEER_ID } from '../machines/signaling-lobby.js';
 import { bad, describe, isInteger, ok, type Check } from '../api/arguments.js';
 import { RPCMode, RPC_MODE_KEYWORDS, type RPCModeKeyword } from './constants.js';
 import type { Variant } from './variant-types.js';
@@ -35,8 +36,8 @@ export interface ExposedNode {
 /** Godot's NodePath max is not a limit, but ours is: a wire path or name longer than this is refused (sending) or dropped (receiving). */
 export const MAX_WIRE_PATH_LENGTH = 4096;
 export const MAX_NAME_LENGTH = 1024;
-/** The largest peer id Godot 3 accepts (`initialize`/`add_peer`: 0 ≤ id ≤ 2^31 − 1). */
-export const MAX_PEER_ID = 0x7fffffff;
+/** The largest peer id Godot 3 accepts (`initialize`/`add_peer`: 0 ≤ id ≤ 2^31 − 1): the one bound every layer uses. */
+export { MAX_PEER_ID };
 
 const DEFAULT_MASTER = 1;
 
