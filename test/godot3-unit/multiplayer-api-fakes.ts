@@ -1,7 +1,9 @@
 import { GodotError } from '../../src/godot/constants.js';
 import { Signal } from '../../src/godot/signal.js';
-import { ConnectionStatus, TransferMode } from '../../src/godot3/constants.js';
+import { TransferMode } from '../../src/godot3/constants.js';
 import type { NetworkedMultiplayerPeer } from '../../src/godot3/networked-peer.js';
+import { hexBytes, toHex as hex } from '../support/multiplayer-bytes.js';
+import { FakePeerBase } from '../support/multiplayer-fake-peer.js';
 
 /** One put_packet as the fake saw it: the target and transfer mode set at the time, and the bytes. */
 export interface Put {
@@ -17,32 +19,25 @@ export interface Put {
  * logs what was put; packets queue FIFO at the receiver. Not the real peer (the real-layer tests
  * use WebRTCMultiplayer): only what MultiplayerAPI relies on.
  */
-export class FakePeer implements NetworkedMultiplayerPeer {
-  readonly peer_connected = new Signal<[id: number]>('peer_connected');
-  readonly peer_disconnected = new Signal<[id: number]>('peer_disconnected');
+export class FakePeer extends FakePeerBase implements NetworkedMultiplayerPeer {
   readonly connection_succeeded = new Signal<[]>('connection_succeeded');
   readonly connection_failed = new Signal<[]>('connection_failed');
   readonly server_disconnected = new Signal<[]>('server_disconnected');
-  readonly packets_available = new Signal<[]>('packets_available');
 
-  status: ConnectionStatus = ConnectionStatus.CONNECTION_CONNECTED;
   readonly links = new Map<number, FakePeer>();
   readonly puts: Put[] = [];
   readonly refusals: Array<{ method: string; code: GodotError; reason: string }> = [];
   readonly drops: Array<{ from: number; reason: string }> = [];
   polls = 0;
-  private readonly inbox: Array<{ from: number; bytes: Uint8Array; mode: TransferMode }> = [];
-  private target = 0;
-  private mode: TransferMode = TransferMode.TRANSFER_MODE_RELIABLE;
   private lastMode: TransferMode = TransferMode.TRANSFER_MODE_RELIABLE;
-  private error: GodotError = GodotError.OK;
-  private refusing = false;
   private announce = false;
 
   constructor(
-    readonly id: number,
+    id: number,
     readonly dispatch: 'poll' | 'events' = 'poll',
-  ) {}
+  ) {
+    super(id);
+  }
 
   /** Links `other` as a peer, and announces it as Godot would (peer_connected). */
   link(other: FakePeer): void {
@@ -61,7 +56,7 @@ export class FakePeer implements NetworkedMultiplayerPeer {
 
   /** A packet as if `from` had sent it, on the channel of `mode`. */
   inject(from: number, bytes: Uint8Array | string, mode: TransferMode = TransferMode.TRANSFER_MODE_RELIABLE): void {
-    this.inbox.push({ from, bytes: typeof bytes === 'string' ? hexBytes(bytes) : bytes, mode });
+    this.inbox.push({ from, bytes: typeof bytes === 'string' ? hexBytes(bytes) : bytes, mode, channel: 0 });
     if (this.dispatch === 'events' && !this.announce) {
       this.announce = true;
       setImmediate(() => {
@@ -85,23 +80,12 @@ export class FakePeer implements NetworkedMultiplayerPeer {
     return GodotError.OK;
   }
 
-  get_available_packet_count(): number {
-    return this.inbox.length;
-  }
-
-  get_packet_peer(): number {
-    return this.inbox[0]?.from ?? 0;
-  }
-
-  get_packet(): Uint8Array {
-    const next = this.inbox.shift();
-    this.error = next === undefined ? GodotError.ERR_UNAVAILABLE : GodotError.OK;
+  /** Godot 3's: the mode of the packet get_packet() returned last. */
+  override get_packet(): Uint8Array {
+    const next = this.inbox[0];
+    const bytes = super.get_packet();
     if (next !== undefined) this.lastMode = next.mode;
-    return next?.bytes ?? new Uint8Array(0);
-  }
-
-  get_packet_error(): GodotError {
-    return this.error;
+    return bytes;
   }
 
   get_packet_mode(): TransferMode {
@@ -114,45 +98,6 @@ export class FakePeer implements NetworkedMultiplayerPeer {
     this.puts.push({ target: this.target, mode: this.mode, hex: hex(buffer) });
     for (const peer of targets) peer!.inject(this.id, buffer.slice(), this.mode);
     return GodotError.OK;
-  }
-
-  set_target_peer(id: number): GodotError {
-    this.target = id;
-    return GodotError.OK;
-  }
-
-  get_target_peer(): number {
-    return this.target;
-  }
-
-  set_transfer_mode(mode: TransferMode): GodotError {
-    this.mode = mode;
-    return GodotError.OK;
-  }
-
-  get_transfer_mode(): TransferMode {
-    return this.mode;
-  }
-
-  get_unique_id(): number {
-    return this.id;
-  }
-
-  is_server(): boolean {
-    return this.id === 1;
-  }
-
-  get_connection_status(): ConnectionStatus {
-    return this.status;
-  }
-
-  set_refuse_new_connections(enable: boolean): GodotError {
-    this.refusing = enable;
-    return GodotError.OK;
-  }
-
-  is_refusing_new_connections(): boolean {
-    return this.refusing;
   }
 
   get_max_packet_size(): number {
@@ -169,16 +114,7 @@ export class FakePeer implements NetworkedMultiplayerPeer {
   }
 }
 
-/** `'00 13000080 70696e6700'` → its bytes (spaces ignored), and `"text"` parts as their UTF-8. */
-export function hexBytes(text: string): Uint8Array {
-  const clean = text.replace(/"([^"]*)"/g, (_all, quoted: string) => hex(new TextEncoder().encode(quoted))).replace(/\s+/g, '');
-  if (clean.length % 2 !== 0 || /[^0-9a-f]/i.test(clean)) throw new Error(`not hex: ${text}`);
-  return Uint8Array.from(clean.match(/../g) ?? [], (pair) => parseInt(pair, 16));
-}
-
-export function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-}
+export { hexBytes, toHex as hex } from '../support/multiplayer-bytes.js';
 
 /** Hex as the spec writes it, spaces and `"text"` allowed, normalised for comparing with `Put.hex`. */
 export function h(text: string): string {

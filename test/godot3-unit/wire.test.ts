@@ -18,9 +18,8 @@ import {
   type MultiplayerPacket,
   type PathTarget,
 } from '../../src/godot3/wire.js';
+import { hexBytes as hex, toHex } from '../support/multiplayer-bytes.js';
 
-const hex = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text.replace(/\s+/g, ''), 'hex'));
-const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
 // The strings of the captures, NUL included, as the document writes them out.
 const MAIN_TARGET = '4d61696e2f54617267657400';

@@ -1,7 +1,7 @@
 import { GodotError } from '../../src/godot/constants.js';
-import { Signal } from '../../src/godot/signal.js';
 import { ConnectionStatus, TransferMode } from '../../src/godot4/constants.js';
 import type { MultiplayerPeer4 } from '../../src/godot4/multiplayer-peer.js';
+import { FakePeerBase } from '../support/multiplayer-fake-peer.js';
 
 export interface FakePacket {
   from: number;
@@ -38,28 +38,19 @@ export class FakeNet {
   }
 }
 
-export class FakePeer implements MultiplayerPeer4 {
-  readonly peer_connected = new Signal<[id: number]>('peer_connected');
-  readonly peer_disconnected = new Signal<[id: number]>('peer_disconnected');
-  readonly packets_available = new Signal<[]>('packets_available');
+export class FakePeer extends FakePeerBase implements MultiplayerPeer4 {
   readonly dispatch = 'poll' as const;
   readonly refusals: string[] = [];
   readonly drops: string[] = [];
-  private status: ConnectionStatus;
   private readonly linked = new Set<number>();
   private readonly pendingSignals: Array<() => void> = [];
-  private readonly inbox: FakePacket[] = [];
-  private error: GodotError = GodotError.OK;
-  private target = 0;
-  private mode: TransferMode = TransferMode.TRANSFER_MODE_RELIABLE;
-  private channel = 0;
 
   constructor(
     private readonly net: FakeNet,
-    readonly id: number,
+    id: number,
     readonly kind: 'server' | 'client' | 'mesh',
   ) {
-    this.status = kind === 'client' ? ConnectionStatus.CONNECTION_CONNECTING : ConnectionStatus.CONNECTION_CONNECTED;
+    super(id, kind === 'client' ? ConnectionStatus.CONNECTION_CONNECTING : ConnectionStatus.CONNECTION_CONNECTED);
   }
 
   linkTo(other: number): void {
@@ -106,25 +97,11 @@ export class FakePeer implements MultiplayerPeer4 {
     this.net.unlink(this.id, id);
     return GodotError.OK;
   }
-  get_available_packet_count(): number {
-    return this.inbox.length;
-  }
-  get_packet_peer(): number {
-    return this.inbox[0]?.from ?? 0;
-  }
   get_packet_channel(): number {
     return this.inbox[0]?.channel ?? 0;
   }
   get_packet_mode(): TransferMode {
     return this.inbox[0]?.mode ?? TransferMode.TRANSFER_MODE_RELIABLE;
-  }
-  get_packet(): Uint8Array {
-    const packet = this.inbox.shift();
-    this.error = packet === undefined ? GodotError.ERR_UNAVAILABLE : GodotError.OK;
-    return packet?.bytes ?? new Uint8Array(0);
-  }
-  get_packet_error(): GodotError {
-    return this.error;
   }
   put_packet(buffer: Uint8Array): GodotError {
     const targets = this.target > 0 ? [this.target] : [...this.linked].filter((id) => this.target === 0 || id !== -this.target);
@@ -136,44 +113,8 @@ export class FakePeer implements MultiplayerPeer4 {
     }
     return GodotError.OK;
   }
-  set_target_peer(id: number): GodotError {
-    this.target = id;
-    return GodotError.OK;
-  }
-  get_target_peer(): number {
-    return this.target;
-  }
-  set_transfer_mode(mode: TransferMode): GodotError {
-    this.mode = mode;
-    return GodotError.OK;
-  }
-  get_transfer_mode(): TransferMode {
-    return this.mode;
-  }
-  set_transfer_channel(channel: number): GodotError {
-    this.channel = channel;
-    return GodotError.OK;
-  }
-  get_transfer_channel(): number {
-    return this.channel;
-  }
-  get_unique_id(): number {
-    return this.id;
-  }
-  is_server(): boolean {
-    return this.id === 1;
-  }
   is_server_relay_supported(): boolean {
     return this.kind === 'server' || this.kind === 'client';
-  }
-  get_connection_status(): ConnectionStatus {
-    return this.status;
-  }
-  set_refuse_new_connections(): GodotError {
-    return GodotError.OK;
-  }
-  is_refusing_new_connections(): boolean {
-    return false;
   }
   get_max_packet_size(): number {
     return 1 << 24;
@@ -190,5 +131,4 @@ export class FakePeer implements MultiplayerPeer4 {
   }
 }
 
-export const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
-export const bytesOf = (text: string) => Uint8Array.from(Buffer.from(text.replace(/\s+/g, ''), 'hex'));
+export { toHex as hex, hexBytes as bytesOf } from '../support/multiplayer-bytes.js';

@@ -32,9 +32,8 @@ import {
   type EncodeResult,
   type ScenePacket,
 } from '../../src/godot4/scene-wire.js';
+import { hexBytes as hex, toHex } from '../support/multiplayer-bytes.js';
 
-const hex = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text.replace(/\s+/g, ''), 'hex'));
-const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const bytesOf = (result: EncodeResult): string => {
   if (!result.ok) throw new Error(`refused: ${result.reason}`);
   return toHex(result.value);
