@@ -8,70 +8,33 @@
  * 'welcome', …)`. Every MultiplayerAPI is polled each 16 ms frame, as a SceneTree polls its
  * multiplayer. The timeline shows the lobby, the sessions, the connections and the multiplayer
  * machines (each peer's map, `peer <id>` its remotes). Resolves 0, or 1 with what is missing
- * after DEADLINE_MS.
+ * after the deadline (demo/multiplayer-demo.ts runs it).
  */
-import { observeRecords, type ConnectionRecord } from '../src/index.js';
 import { GodotError, errorName } from '../src/godot/constants.js';
-import { SignalingServer } from '../src/signaling/server.js';
 import { MultiplayerLobbyPeer } from '../src/godot3/lobby-peer.js';
 import { MultiplayerAPI } from '../src/godot3/multiplayer-api.js';
-import { ConnectionStatus } from '../src/godot3/constants.js';
 import type { Variant } from '../src/godot3/variant-types.js';
+import { CLIENTS, runMultiplayerDemo, statusName, type DemoContext, type DemoOutput, type MultiplayerDemoPart } from './multiplayer-demo.js';
 
-export interface DemoOutput {
-  print(line: string): void;
-  stamp(monotonic?: number): string;
-  /** Resolves when the user interrupted (Ctrl-C): the part stops and resolves 0. */
-  interrupted: Promise<void>;
-  /** How long the part may take before it gives up with what is missing (default 20 s). */
-  deadlineMs?: number;
-}
-
-const DEADLINE_MS = 20_000;
-const FRAME_MS = 16;
-const CLIENTS = ['c1', 'c2'] as const;
-const STATUS_NAMES = ['CONNECTION_DISCONNECTED', 'CONNECTION_CONNECTING', 'CONNECTION_CONNECTED'];
-/** The machines the timeline shows: the connections' own, channels and signaling states, are in the mesh part's. */
-const SHOWN = new Set(['signalingSession', 'signalingLobby', 'connection', 'webrtcMultiplayer', 'multiplayerRemote']);
+export type { DemoOutput } from './multiplayer-demo.js';
 
 interface Peer {
   name: string;
   lobbyPeer: MultiplayerLobbyPeer;
   api: MultiplayerAPI;
+  poll(): void;
+  status(): number;
 }
 
-export async function runGodot3Server({ print, stamp, interrupted, deadlineMs = DEADLINE_MS }: DemoOutput): Promise<number> {
-  const say = (who: string, what: string) => print(`${stamp()}  ${who.padEnd(18)} ${what}`);
-  const stopShowing = observeRecords((record: ConnectionRecord) => {
-    if (!('machine' in record) || !SHOWN.has(record.machine)) return;
-    if (record.kind === 'transition') {
-      if (record.from === record.to) return;
-      const machine = record.channel ? `${record.machine === 'multiplayerRemote' ? 'remote' : 'channel'} ${record.channel}` : record.machine;
-      print(`${stamp(record.monotonic)}  ${record.connection.padEnd(18)} ${machine.padEnd(17)} ${record.from} → ${record.to}   (${record.event})`);
-    } else {
-      print(`${stamp(record.monotonic)}  ${record.connection.padEnd(18)} ${record.kind}: ${record.reason}`);
-    }
-  });
+export function runGodot3Server(output: DemoOutput): Promise<number> {
+  return runMultiplayerDemo(output, godot3Part);
+}
 
-  print(`\nwebrtc-statecharts: a Godot 3.x multiplayer server in Node (id 1) and ${CLIENTS.length} Node clients in a 3.x lobby (WebRTCMultiplayer + MultiplayerAPI, loopback)\n`);
-  const server = new SignalingServer({ port: 0 });
-  const peers: Peer[] = [];
+function godot3Part({ say, peers }: DemoContext<Peer>): MultiplayerDemoPart<Peer> {
   /** What the server got, by client id: the RAW payload and the hello's argument. */
   const got = new Map<number, { raw?: string; hello?: string }>();
   /** What each client got back from the server. */
   const welcomed = new Map<number, string>();
-  let frame: NodeJS.Timeout | undefined;
-  /** Set once the part is over (done, gave up, interrupted): run() stops making peers. */
-  let over = false;
-  let settle: (code: number) => void = () => {};
-  const finished = new Promise<number>((resolve) => (settle = resolve));
-  const done = (code: number) => {
-    over = true;
-    settle(code);
-  };
-  const giveUp = setTimeout(() => done(1), deadlineMs);
-  void interrupted.then(() => done(0));
-
   const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   const expected = () => peers.slice(1).map(({ lobbyPeer }) => lobbyPeer.id ?? 0);
   const complete = () => {
@@ -81,40 +44,15 @@ export async function runGodot3Server({ print, stamp, interrupted, deadlineMs = 
     return everything && peers[0]!.api.get_stats().received.confirm_path === CLIENTS.length;
   };
 
-  const run = async (): Promise<void> => {
-    const listening = await server.listen();
-    if (over) return;
-    if (listening !== GodotError.OK) return fail(`the signaling server did not listen (${errorName(listening)})`);
-    say('server', `signaling server on ${server.url}`);
-
-    const host = makePeer('srv', '');
-    exposeServer(host);
-    frame = setInterval(() => {
-      for (const { api } of peers) api.poll();
-      if (complete()) done(0);
-    }, FRAME_MS);
-    const hosted = await host.lobbyPeer.join();
-    if (over) return;
-    if (hosted !== GodotError.OK) return fail(`the server did not create a lobby (${errorName(hosted)})`);
-    say('srv', `created 3.x lobby "${host.lobbyPeer.lobby}" as id ${host.lobbyPeer.id}: ${STATUS_NAMES[host.lobbyPeer.multiplayer.get_connection_status()]}, is_network_server() ${host.api.is_network_server()}`);
-    for (const name of CLIENTS) {
-      const client = makePeer(name, host.lobbyPeer.lobby);
-      exposeClient(client);
-      const joined = await client.lobbyPeer.join();
-      if (over) return;
-      if (joined !== GodotError.OK) return fail(`${name} did not join ${host.lobbyPeer.lobby} (${errorName(joined)})`);
-      say(name, `joined as id ${client.lobbyPeer.id}: initialize(${client.lobbyPeer.id}, true) → ${STATUS_NAMES[client.lobbyPeer.multiplayer.get_connection_status()]} until 1 connects`);
-    }
-  };
-
-  function makePeer(name: string, lobby: string): Peer {
+  function makePeer(url: string, name: string, lobby: string): Peer {
     const api = new MultiplayerAPI();
-    const lobbyPeer = new MultiplayerLobbyPeer({ url: server.url, lobby, api, multiplayer: { id: `${name}-mp` }, peerOptions: { id: name } });
-    const peer = { name, lobbyPeer, api };
-    peers.push(peer);
+    const lobbyPeer = new MultiplayerLobbyPeer({ url, lobby, api, multiplayer: { id: `${name}-mp` }, peerOptions: { id: name } });
+    const peer = { name, lobbyPeer, api, poll: () => api.poll(), status: () => lobbyPeer.multiplayer.get_connection_status() };
     api.network_peer_connected.connect((id) => say(name, `network_peer_connected ${id}`));
     api.network_peer_disconnected.connect((id) => say(name, `network_peer_disconnected ${id}`));
     api.server_disconnected.connect(() => say(name, 'server_disconnected'));
+    if (lobby === '') exposeServer(peer);
+    else exposeClient(peer);
     return peer;
   }
 
@@ -142,7 +80,7 @@ export async function runGodot3Server({ print, stamp, interrupted, deadlineMs = 
     api.expose('Main/Client', { methods: { welcome: { mode: 'remote', call: welcome, argc: 1 } } });
     api.connected_to_server.connect(() => {
       const id = lobbyPeer.id;
-      say(name, `connected_to_server (connection_succeeded): ${STATUS_NAMES[lobbyPeer.multiplayer.get_connection_status()]}`);
+      say(name, `connected_to_server (connection_succeeded): ${statusName(lobbyPeer.multiplayer.get_connection_status())}`);
       const raw = api.send_bytes(new TextEncoder().encode(`raw bytes from ${id}`), 1);
       say(name, `send_bytes("raw bytes from ${id}", 1) → ${errorName(raw)}`);
       const called = api.rpc_id(1, 'Main/Server', 'hello', `hi from ${id}`);
@@ -150,45 +88,16 @@ export async function runGodot3Server({ print, stamp, interrupted, deadlineMs = 
     });
   }
 
-  let failure: string | null = null;
-  function fail(why: string): void {
-    failure = why;
-    done(1);
-  }
-
-  void run();
-  const code = await finished;
-  clearTimeout(giveUp);
-  clearInterval(frame);
-  if (code !== 0 && failure === null) failure = `not done within ${deadlineMs / 1000} s:\n${missing().map((line) => `  ${line}`).join('\n')}`;
-  const summary = code === 0 && complete() ? summarize() : [];
-  for (const { lobbyPeer } of peers) lobbyPeer.close();
-  await server.close();
-  // The connections report closed a moment after close(): the timeline ends with them.
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  stopShowing();
-  if (failure !== null) {
-    console.error(`\ngodot3 server demo: ${failure}`);
-    return 1;
-  }
-  for (const line of summary) print(line);
-  return 0;
-
-  function missing(): string[] {
-    const lines: string[] = [];
-    for (const name of ['srv', ...CLIENTS]) {
-      const lobbyPeer = peers.find((peer) => peer.name === name)?.lobbyPeer;
-      if (lobbyPeer === undefined || lobbyPeer.id === null) lines.push(`${name} has not ${name === 'srv' ? 'created its lobby' : 'joined'}`);
-      else if (lobbyPeer.multiplayer.get_connection_status() !== ConnectionStatus.CONNECTION_CONNECTED) lines.push(`${name} (${lobbyPeer.id}) is ${STATUS_NAMES[lobbyPeer.multiplayer.get_connection_status()]}`);
-    }
+  function missing(lines: readonly string[]): string[] {
+    const more: string[] = [];
     for (const id of expected().filter((id) => id !== 0)) {
-      if (got.get(id)?.raw === undefined) lines.push(`the server has no RAW packet from ${id}`);
-      if (got.get(id)?.hello === undefined) lines.push(`the server has no hello from ${id}`);
-      if (!welcomed.has(id)) lines.push(`${id} has no welcome from the server`);
+      if (got.get(id)?.raw === undefined) more.push(`the server has no RAW packet from ${id}`);
+      if (got.get(id)?.hello === undefined) more.push(`the server has no hello from ${id}`);
+      if (!welcomed.has(id)) more.push(`${id} has no welcome from the server`);
     }
     const confirmed = peers[0]?.api.get_stats().received.confirm_path ?? 0;
-    if (lines.length === 0 && confirmed < CLIENTS.length) lines.push(`the server has ${confirmed} of ${CLIENTS.length} CONFIRM_PATHs for 'Main/Client'`);
-    return lines;
+    if (lines.length + more.length === 0 && confirmed < CLIENTS.length) more.push(`the server has ${confirmed} of ${CLIENTS.length} CONFIRM_PATHs for 'Main/Client'`);
+    return more;
   }
 
   function summarize(): string[] {
@@ -203,7 +112,21 @@ export async function runGodot3Server({ print, stamp, interrupted, deadlineMs = 
     const counts = (by: Record<string, number>) => Object.entries(by).filter(([, n]) => n > 0).map(([command, n]) => `${n} ${command}`).join(', ') || 'nothing';
     const dropped = Object.values(stats.dropped).reduce((sum, n) => sum + n, 0);
     lines.push(`  the server's MultiplayerAPI received ${counts(stats.received)} (${stats.bytes_received} bytes), sent ${counts(stats.sent)}, dropped ${dropped}`);
-    lines.push(`done (${stamp().trim()}).`);
     return lines;
   }
+
+  return {
+    title: `\nwebrtc-statecharts: a Godot 3.x multiplayer server in Node (id 1) and ${CLIENTS.length} Node clients in a 3.x lobby (WebRTCMultiplayer + MultiplayerAPI, loopback)\n`,
+    label: 'godot3',
+    hostName: 'srv',
+    /** The machines the timeline shows: the connections' own, channels and signaling states, are in the mesh part's. */
+    shown: new Set(['signalingSession', 'signalingLobby', 'connection', 'webrtcMultiplayer', 'multiplayerRemote']),
+    machineWidth: 17,
+    makePeer,
+    hosted: ({ lobbyPeer, api }) => `created 3.x lobby "${lobbyPeer.lobby}" as id ${lobbyPeer.id}: ${statusName(lobbyPeer.multiplayer.get_connection_status())}, is_network_server() ${api.is_network_server()}`,
+    joined: ({ lobbyPeer }) => `joined as id ${lobbyPeer.id}: initialize(${lobbyPeer.id}, true) → ${statusName(lobbyPeer.multiplayer.get_connection_status())} until 1 connects`,
+    complete,
+    missing,
+    summarize,
+  };
 }
