@@ -8,6 +8,7 @@ import {
   AABB, Basis, Color, NodePath, ObjectId, Plane, PoolColorArray, PoolStringArray, PoolVector2Array, PoolVector3Array, Quat, RID, Rect2,
   Transform, Transform2D, Vector2, Vector3, real, variantsEqual, type Variant,
 } from '../../src/godot3/variant-types.js';
+import { pollUntil } from '../support/multiplayer-members.js';
 import { counts, link, member, pollAll, type Member } from './webrtc-multiplayer-setup.js';
 
 /** One value of every Godot 3 Variant type (OBJECT as an instance id), with ints and reals on both sides of the 32-bit forms. */
@@ -50,16 +51,10 @@ function node(id: number, serverCompatibility: boolean, mpOptions: WebRTCMultipl
 }
 
 function pollApis(nodes: Node[], done: () => boolean, timeoutMs = 8000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const tick = () => {
-      for (const n of nodes) n.api.poll();
-      if (done()) return resolve();
-      if (Date.now() - started > timeoutMs) return reject(new Error(`not met within ${timeoutMs} ms: ${nodes.map((n) => JSON.stringify(n.m.mp.get_records().filter((r) => r.kind !== "transition").slice(-3))).join(" ")} ${nodes.map((n) => `${n.m.id} calls ${n.calls.length} raw ${n.raw.length} dropped ${JSON.stringify(n.api.get_stats().dropped)}`).join('; ')}`));
-      setTimeout(tick, 2);
-    };
-    tick();
-  });
+  const seen = () =>
+    `${nodes.map((n) => JSON.stringify(n.m.mp.get_records().filter((r) => r.kind !== 'transition').slice(-3))).join(' ')} ` +
+    nodes.map((n) => `${n.m.id} calls ${n.calls.length} raw ${n.raw.length} dropped ${JSON.stringify(n.api.get_stats().dropped)}`).join('; ');
+  return pollUntil(() => nodes.forEach((n) => n.api.poll()), done, seen, timeoutMs);
 }
 
 /** A server (1) and two server_compatibility clients (2, 3), each client linked to the server only, all connected. */

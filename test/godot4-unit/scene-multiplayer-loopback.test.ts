@@ -4,7 +4,8 @@ import { GodotError } from '../../src/godot/constants.js';
 import type { MultiplayerPeer4 } from '../../src/godot4/multiplayer-peer.js';
 import { SceneMultiplayer, type SceneMultiplayerOptions } from '../../src/godot4/scene-multiplayer.js';
 import { peer } from '../support/loopback.js';
-import { link, member, type Member } from './webrtc-multiplayer-peer-setup.js';
+import { pollUntil } from '../support/multiplayer-members.js';
+import { link, member, text, untext, type Member } from './webrtc-multiplayer-peer-setup.js';
 
 interface Scene {
   m: Member;
@@ -12,9 +13,6 @@ interface Scene {
   signals: string[];
   raw: string[];
 }
-
-const text = (value: string) => new TextEncoder().encode(value);
-const untext = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 function scene(mode: 'server' | 'client', id: number, options: SceneMultiplayerOptions = {}): Scene {
   const m = member(mode, id, [], { dispatch: options.dispatch ?? 'poll' });
@@ -31,16 +29,8 @@ function scene(mode: 'server' | 'client', id: number, options: SceneMultiplayerO
 
 /** Polls every SceneMultiplayer (which polls its peer) every 2 ms until `done()`; bounded. */
 function until(scenes: Scene[], done: () => boolean, timeoutMs = 8000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const tick = () => {
-      for (const s of scenes) s.api.poll();
-      if (done()) return resolve();
-      if (Date.now() - started > timeoutMs) return reject(new Error(`not met in ${timeoutMs} ms: ${scenes.map((s) => `${s.m.id} [${s.signals.join(', ')}] raw [${s.raw.join(', ')}]`).join('; ')}`));
-      setTimeout(tick, 2);
-    };
-    tick();
-  });
+  const seen = () => scenes.map((s) => `${s.m.id} [${s.signals.join(', ')}] raw [${s.raw.join(', ')}]`).join('; ');
+  return pollUntil(() => scenes.forEach((s) => s.api.poll()), done, seen, timeoutMs);
 }
 
 describe('SceneMultiplayer over WebRTCMultiplayerPeer (loopback)', () => {
