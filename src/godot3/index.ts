@@ -15,7 +15,7 @@
  * ```
  */
 export { WebRTCMultiplayer, type WebRTCMultiplayerOptions } from './webrtc-multiplayer.js';
-export type { MultiplayerPeerInfo } from './multiplayer-remote-peer.js';
+export type { MultiplayerPeerInfo } from '../multiplayer/remote-peer.js';
 export type { MultiplayerStats, ModeCounts } from './multiplayer-stats.js';
 export { MultiplayerAPI, type MultiplayerAPIOptions } from './multiplayer-api.js';
 export type { MultiplayerAPIStats } from './rpc-stats.js';

@@ -1,8 +1,8 @@
 import { ChannelState, GodotError } from '../godot/constants.js';
 import { describe } from '../api/arguments.js';
 import { MULTIPLAYER_CHANNELS, TransferMode } from './constants.js';
-import type { RemotePeer } from './multiplayer-remote-peer.js';
-import type { MultiplayerCounters } from './multiplayer-stats.js';
+import type { RemotePeer } from '../multiplayer/remote-peer.js';
+import type { MultiplayerCounters } from '../multiplayer/stats.js';
 
 const EMPTY = new Uint8Array(0);
 

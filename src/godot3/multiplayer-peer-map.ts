@@ -2,8 +2,8 @@ import type { Signal } from '../godot/signal.js';
 import type { MachineHandle } from '../api/machine-handle.js';
 import type { webrtcMultiplayerMachine, WebRTCMultiplayerStateName } from '../machines/webrtc-multiplayer.js';
 import { TARGET_PEER_SERVER } from './constants.js';
-import type { MultiplayerDispatch } from './multiplayer-dispatch.js';
-import type { RemotePeer, RemovalEvent } from './multiplayer-remote-peer.js';
+import type { MultiplayerDispatch } from '../multiplayer/dispatch.js';
+import type { RemotePeer, RemovalEvent } from '../multiplayer/remote-peer.js';
 
 /** The five Godot 3 signals the peer map queues. */
 export interface PeerMapSignals {

@@ -17,13 +17,14 @@ import {
 import { MAX_PEER_ID } from '../machines/signaling-lobby.js';
 import { ConnectionStatus, GODOT3_MAX_PACKET_SIZE, TARGET_PEER_BROADCAST, TARGET_PEER_SERVER, TransferMode } from './constants.js';
 import type { NetworkedMultiplayerPeer } from './networked-peer.js';
-import { RemotePeer, makeChannels, type MultiplayerPeerInfo } from './multiplayer-remote-peer.js';
+import { RemotePeer, makeChannels, type MultiplayerPeerInfo } from '../multiplayer/remote-peer.js';
 import { MultiplayerPeerMap } from './multiplayer-peer-map.js';
-import { MultiplayerDispatch } from './multiplayer-dispatch.js';
-import { MultiplayerCounters, type MultiplayerStats } from './multiplayer-stats.js';
+import { MultiplayerDispatch } from '../multiplayer/dispatch.js';
+import { MultiplayerCounters } from '../multiplayer/stats.js';
+import type { MultiplayerStats } from './multiplayer-stats.js';
 import { MultiplayerPacketPaths } from './multiplayer-packets.js';
 
-export type { MultiplayerPeerInfo } from './multiplayer-remote-peer.js';
+export type { MultiplayerPeerInfo } from '../multiplayer/remote-peer.js';
 export type { MultiplayerStats, ModeCounts } from './multiplayer-stats.js';
 
 export interface WebRTCMultiplayerOptions {

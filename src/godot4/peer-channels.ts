@@ -1,6 +1,6 @@
 import { describe, isInteger } from '../api/arguments.js';
 import { TransferMode } from '../godot3/constants.js';
-import type { ExtraChannel } from '../godot3/multiplayer-remote-peer.js';
+import type { ExtraChannel } from '../multiplayer/remote-peer.js';
 
 /** The transfer channels beyond 0 that set_transfer_channel can name (its hint is 0..255). */
 export const MAX_EXTRA_CHANNELS = 255;

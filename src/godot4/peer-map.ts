@@ -1,8 +1,8 @@
 import type { Signal } from '../godot/signal.js';
 import type { MachineHandle } from '../api/machine-handle.js';
 import type { webrtcMultiplayerPeerMachine } from '../machines/webrtc-multiplayer-peer.js';
-import type { MultiplayerDispatch } from '../godot3/multiplayer-dispatch.js';
-import type { RemotePeer, RemovalEvent } from '../godot3/multiplayer-remote-peer.js';
+import type { MultiplayerDispatch } from '../multiplayer/dispatch.js';
+import type { RemotePeer, RemovalEvent } from '../multiplayer/remote-peer.js';
 
 /** Godot 4's two MultiplayerPeer signals. */
 export interface PeerSignals {

@@ -1,8 +1,8 @@
 import { GodotError } from '../godot/constants.js';
 import { describe } from '../api/arguments.js';
 import { TransferMode } from '../godot3/constants.js';
-import type { RemotePeer } from '../godot3/multiplayer-remote-peer.js';
-import type { MultiplayerCounters } from '../godot3/multiplayer-stats.js';
+import type { RemotePeer } from '../multiplayer/remote-peer.js';
+import type { MultiplayerCounters } from '../multiplayer/stats.js';
 
 const EMPTY = new Uint8Array(0);
 

@@ -16,15 +16,16 @@ import {
   type WebRTCMultiplayerPeerStateName,
 } from '../machines/webrtc-multiplayer-peer.js';
 import { ConnectionStatus, GODOT3_MAX_PACKET_SIZE, TARGET_PEER_BROADCAST, TARGET_PEER_SERVER, TransferMode } from '../godot3/constants.js';
-import { RemotePeer, makeChannels, type ExtraChannel, type MultiplayerPeerInfo } from '../godot3/multiplayer-remote-peer.js';
-import { MultiplayerDispatch } from '../godot3/multiplayer-dispatch.js';
-import { MultiplayerCounters, type MultiplayerStats } from '../godot3/multiplayer-stats.js';
+import { RemotePeer, makeChannels, type ExtraChannel, type MultiplayerPeerInfo } from '../multiplayer/remote-peer.js';
+import { MultiplayerDispatch } from '../multiplayer/dispatch.js';
+import { MultiplayerCounters } from '../multiplayer/stats.js';
+import type { MultiplayerStats } from '../godot3/multiplayer-stats.js';
 import { PeerMap } from './peer-map.js';
 import { PeerPackets, RESERVED_MODES } from './peer-packets.js';
 import { parseChannelsConfig } from './peer-channels.js';
 import type { MultiplayerPeer4 } from './multiplayer-peer.js';
 
-export type { MultiplayerPeerInfo } from '../godot3/multiplayer-remote-peer.js';
+export type { MultiplayerPeerInfo } from '../multiplayer/remote-peer.js';
 
 export interface WebRTCMultiplayerPeerOptions {
   /** Its name in records (`connection`); `mp4-1`, `mp4-2`, ... by default. */

@@ -1,7 +1,7 @@
 import type { DispatchMode } from '../api/signal-queue.js';
 
 /**
- * A WebRTCMultiplayer's signals not emitted yet, and, under event dispatch, the one task that
+ * A WebRTCMultiplayer's or WebRTCMultiplayerPeer's signals not emitted yet, and, under event dispatch, the one task that
  * runs its poll step after the stack has reported. `reported` (a connection's or channel's state
  * change, emitted by the connection's own dispatch) and `packet` (called inside the stack's
  * callback as each packet is queued) only set a flag and schedule: no user code runs in them.

@@ -4,7 +4,7 @@ import type { WebRTCDataChannel } from '../api/data-channel.js';
 import { MachineHandle, type Inspector } from '../api/machine-handle.js';
 import { describeRemoteEvent, multiplayerRemoteMachine, type MultiplayerRemoteEvent } from '../machines/multiplayer-remote.js';
 import type { Recorder } from '../records/recorder.js';
-import { MULTIPLAYER_CHANNELS } from './constants.js';
+import { MULTIPLAYER_CHANNELS } from '../godot3/constants.js';
 
 /** What `get_peer(id)` gives, as Godot 3's Dictionary: the connection, whether it counts as connected, its three channels. */
 export interface MultiplayerPeerInfo {
@@ -17,7 +17,7 @@ export interface MultiplayerPeerInfo {
 export type RemovalEvent = MultiplayerRemoteEvent & { type: 'link_ended' | 'remove_peer' };
 
 /**
- * One entry of a WebRTCMultiplayer's peer map: the connection it was given, the three negotiated
+ * One entry of a WebRTCMultiplayer's (Godot 3) or WebRTCMultiplayerPeer's (Godot 4) peer map: the connection it was given, the three negotiated
  * channels add_peer made on it (index 0/1/2 = ids 1/2/3 = MULTIPLAYER_CHANNELS), and its remote
  * machine (`peer <id>` in the records). `announced` is ours: whether `peer_connected(id)` was
  * queued for it, so that `peer_disconnected(id)` is only ever said of a peer that was announced.
