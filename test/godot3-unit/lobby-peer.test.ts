@@ -5,102 +5,50 @@
  * exactly Godot's.
  */
 import '../support/loopback.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GodotError } from '../../src/godot/constants.js';
-import { SignalingServer } from '../../src/signaling/server.js';
 import { MultiplayerLobbyPeer } from '../../src/godot3/lobby-peer.js';
-import { ConnectionStatus, TransferMode } from '../../src/godot3/constants.js';
+import { ConnectionStatus } from '../../src/godot3/constants.js';
 import type { NetworkedMultiplayerPeer } from '../../src/godot3/networked-peer.js';
 import { MultiplayerAPI } from '../../src/godot3/multiplayer-api.js';
 import type { Variant } from '../../src/godot3/variant-types.js';
+import {
+  carries,
+  expectBroadcastReachesOthers,
+  expectCleanLobby,
+  expectCloseAfterSealSeen,
+  expectEveryLinkCarries,
+  expectJoinFailures,
+  expectLeaverRemoved,
+  expectOptionsRefused,
+  expectSealKeepsMesh,
+  expectServerEndStopsEveryPeer,
+  lobbyFixtures,
+  lobbyOfThree as joinLobbyOfThree,
+  peerSignals,
+  pump,
+  waitFor,
+} from '../support/lobby-members.js';
 
 const { CONNECTION_DISCONNECTED, CONNECTION_CONNECTING, CONNECTION_CONNECTED } = ConnectionStatus;
-const servers = new Set<SignalingServer>();
-const made = new Set<MultiplayerLobbyPeer>();
-
-afterEach(async () => {
-  for (const peer of made) peer.close();
-  made.clear();
-  await Promise.all([...servers].map((s) => s.close()));
-  servers.clear();
-});
-
-async function server(sealCloseTimeoutMs = 10_000): Promise<SignalingServer> {
-  const s = new SignalingServer({ port: 0, sealCloseTimeoutMs });
-  servers.add(s);
-  expect(await s.listen()).toBe(GodotError.OK);
-  return s;
-}
+const { server, track } = lobbyFixtures<MultiplayerLobbyPeer>();
 
 /** A lobby peer whose multiplayer signals are written to `events` as `peer_connected(2)` and the like. */
 function lobbyPeer(url: string, lobby = '', extra: { api?: { set_network_peer(peer: NetworkedMultiplayerPeer | null): GodotError } } = {}) {
-  const peer = new MultiplayerLobbyPeer({ url, lobby, ...extra });
-  made.add(peer);
-  const events: string[] = [];
+  const peer = track(new MultiplayerLobbyPeer({ url, lobby, ...extra }));
   const mp = peer.multiplayer;
-  mp.peer_connected.connect((id) => events.push(`peer_connected(${id})`));
-  mp.peer_disconnected.connect((id) => events.push(`peer_disconnected(${id})`));
+  const events = peerSignals(mp);
   mp.connection_succeeded.connect(() => events.push('connection_succeeded'));
   mp.connection_failed.connect(() => events.push('connection_failed'));
   mp.server_disconnected.connect(() => events.push('server_disconnected'));
   return { peer, mp, events };
 }
 
-type Member = ReturnType<typeof lobbyPeer>;
-
-/** Polls every multiplayer every 5 ms until `done()` holds; rejects with `what` after `timeoutMs`. */
-function pump(members: Member[], done: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const tick = () => {
-      for (const { mp } of members) mp.poll();
-      if (done()) return resolve();
-      if (Date.now() - started > timeoutMs) return reject(new Error(`${what}: not within ${timeoutMs} ms`));
-      setTimeout(tick, 5);
-    };
-    tick();
-  });
-}
-
-/** Waits, without polling any multiplayer, until `done()` holds (checked every 5 ms); rejects after 10 s. */
-async function waitFor(done: () => boolean, what: string): Promise<void> {
-  for (const deadline = Date.now() + 10_000; !done(); ) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within 10 s`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-/** What `to` read, as `<sender>:<text>`, reading every packet queued now. */
-function drain(member: Member, into: string[]): void {
-  const { mp } = member;
-  for (let n = mp.get_available_packet_count(); n > 0; n--) {
-    const from = mp.get_packet_peer();
-    const packet = mp.get_packet();
-    if (mp.get_packet_error() === GodotError.OK) into.push(`${from}:${new TextDecoder().decode(packet)}`);
-  }
-}
-
-/** Sends `text` from `from` to `to` (reliable) and waits until `to` read it. */
-async function carries(all: Member[], from: Member, to: Member, text: string): Promise<void> {
-  expect(from.mp.set_transfer_mode(TransferMode.TRANSFER_MODE_RELIABLE)).toBe(GodotError.OK);
-  expect(from.mp.set_target_peer(to.peer.id!)).toBe(GodotError.OK);
-  expect(from.mp.put_packet(new TextEncoder().encode(text))).toBe(GodotError.OK);
-  const got: string[] = [];
-  await pump(all, () => (drain(to, got), got.includes(`${from.peer.id}:${text}`)), `${text} from ${from.peer.id} to ${to.peer.id}`);
-}
-
 /** A host and two members, joined in turn, all three connected (connection_succeeded on each member). */
-async function lobbyOfThree(url: string) {
-  const host = lobbyPeer(url);
-  expect(await host.peer.join()).toBe(GodotError.OK);
-  const m1 = lobbyPeer(url, host.peer.lobby);
-  expect(await m1.peer.join()).toBe(GodotError.OK);
-  const m2 = lobbyPeer(url, host.peer.lobby);
-  expect(await m2.peer.join()).toBe(GodotError.OK);
-  const all = [host, m1, m2];
-  await pump(all, () => all.every(({ mp }) => Object.values(mp.get_peers()).filter((p) => p.connected).length === 2), 'every pair connected');
-  return { host, m1, m2, all };
-}
+const lobbyOfThree = (url: string) => joinLobbyOfThree((lobby) => lobbyPeer(url, lobby));
+
+/** The 3.x rule: the lower id offers. */
+const lowerIdOffers = (self: number, other: number) => other > self;
 
 describe('MultiplayerLobbyPeer in a 3.x lobby', { timeout: 40_000 }, () => {
   it('ids, statuses and signals as the 3.x demo: the host CONNECTED at once, a member CONNECTING until 1 connects, then connection_succeeded', async () => {
@@ -148,68 +96,30 @@ describe('MultiplayerLobbyPeer in a 3.x lobby', { timeout: 40_000 }, () => {
     expect(m2.events[2]).toBe(`peer_connected(${id1})`);
     expect(m1.events[2]).toBe(`peer_connected(${id2})`);
     expect(host.events[1]).toBe(`peer_connected(${id2})`);
-    // The lower id offered (the 3.x rule): the host to both, m1 or m2 by their ids.
-    for (const member of all) {
-      for (const [peerId, pc] of member.peer.signaling.peers) {
-        const offered = pc.get_records().some((r) => r.kind === 'transition' && r.machine === 'signaling' && r.event === 'create_offer');
-        expect(offered, `${member.peer.id} → ${peerId}`).toBe(peerId > member.peer.id!);
-      }
-    }
-    for (const member of all) expect(member.peer.signaling.relays).toEqual({ ignored: 0, refused: 0 });
-    // The happy path refuses nothing: not the multiplayer, not a connection.
-    for (const member of all) {
-      const records = [...member.mp.get_records(), ...[...member.peer.signaling.peers.values()].flatMap((pc) => pc.get_records())];
-      expect(records.filter((r) => r.kind !== 'transition'), `${member.peer.id}`).toEqual([]);
-    }
+    // The lower id offered (the 3.x rule): the host to both, m1 or m2 by their ids; the happy path refuses nothing.
+    expectCleanLobby(all, lowerIdOffers);
   });
 
   it('packets both ways on every link, with the sender id', async () => {
     const s = await server();
-    const { host, m1, m2, all } = await lobbyOfThree(s.url);
-    for (const [from, to] of [[host, m1], [m1, host], [host, m2], [m2, host], [m1, m2], [m2, m1]] as const) {
-      await carries(all, from, to, `hi from ${from.peer.id} to ${to.peer.id}`);
-    }
+    const { host, all } = await lobbyOfThree(s.url);
+    await expectEveryLinkCarries(all);
     // A broadcast from the host reaches both members.
-    expect(host.mp.set_target_peer(0)).toBe(GodotError.OK);
-    expect(host.mp.put_packet(new TextEncoder().encode('everyone'))).toBe(GodotError.OK);
-    const got1: string[] = [];
-    const got2: string[] = [];
-    await pump(all, () => (drain(m1, got1), drain(m2, got2), got1.includes('1:everyone') && got2.includes('1:everyone')), 'the broadcast');
+    await expectBroadcastReachesOthers(all, host);
   });
 
   it('PEER_DISCONNECT → remove_peer → peer_disconnected; the leaver\'s own socket closed unsealed → its multiplayer closed, no signal', async () => {
     const s = await server();
     const { host, m1, m2, all } = await lobbyOfThree(s.url);
-    const id2 = m2.peer.id!;
-    for (const member of all) member.events.length = 0;
-    m2.peer.close();
-    expect(m2.mp.get_connection_status()).toBe(CONNECTION_DISCONNECTED);
-    expect(m2.mp.get_peers()).toEqual({});
-    // Unpolled: only the lobby peer's remove_peer (at PEER_DISCONNECT, or SignalingClient dropping the ended link) takes m2 out of a map.
-    await waitFor(() => !host.mp.has_peer(id2) && !m1.mp.has_peer(id2), 'the others removed m2');
-    await pump(all, () => host.events.length > 0 && m1.events.length > 0, 'peer_disconnected at the next poll');
-    expect(host.events).toEqual([`peer_disconnected(${id2})`]);
-    expect(m1.events).toEqual([`peer_disconnected(${id2})`]);
-    expect(m2.events).toEqual([]);
+    await expectLeaverRemoved(all, m2);
     expect(m1.mp.get_connection_status()).toBe(CONNECTION_CONNECTED);
     await carries([host, m1], host, m1, 'still here');
   });
 
   it('the socket closed before a seal: the multiplayer is closed at once, as the demo\'s stop(), with no signal (Godot 3\'s close emits none)', async () => {
     const s = await server();
-    const { host, m1, m2, all } = await lobbyOfThree(s.url);
-    for (const member of all) member.events.length = 0;
-    // Unpolled while the sockets close: a link's end seen at a poll before the socket's would be a peer_disconnected of its own.
-    await s.close();
-    await waitFor(() => all.every(({ peer }) => peer.signaling.closeInfo !== null), 'every socket closed');
-    for (const { mp, peer } of all) {
-      expect(peer.signaling.closeInfo).toEqual({ code: 1001, reason: 'Server shutting down' });
-      expect(mp.get_connection_status(), `${peer.id}`).toBe(CONNECTION_DISCONNECTED);
-      expect(mp.get_peers()).toEqual({});
-      expect(peer.signaling.peers.size).toBe(0);
-    }
-    for (let n = 0; n < 5; n++) for (const { mp } of all) mp.poll();
-    expect([host, m1, m2].map(({ events }) => events)).toEqual([[], [], []]);
+    const { all } = await lobbyOfThree(s.url);
+    await expectServerEndStopsEveryPeer(s, all);
   });
 
   it('the host left before a seal: each member is closed (4000 Room host has disconnected) and its multiplayer with it', async () => {
@@ -228,21 +138,10 @@ describe('MultiplayerLobbyPeer in a 3.x lobby', { timeout: 40_000 }, () => {
   it('sealed: the server closes the sockets (1000 Seal complete) and the mesh outlives them', async () => {
     const s = await server(150);
     const { host, m1, m2, all } = await lobbyOfThree(s.url);
-    expect(m1.peer.seal()).toBe(GodotError.ERR_UNAUTHORIZED);
-    expect(host.peer.seal()).toBe(GodotError.OK);
-    await pump(all, () => all.every(({ peer }) => peer.signaling.closeInfo !== null), 'every socket closed after the seal');
-    for (const { mp, peer, events } of all) {
-      expect(peer.sealed).toBe(true);
-      expect(peer.signaling.closeInfo).toEqual({ code: 1000, reason: 'Seal complete' });
-      expect(mp.get_connection_status()).toBe(CONNECTION_CONNECTED);
-      expect(Object.values(mp.get_peers()).every((p) => p.connected)).toBe(true);
-      expect(events.some((e) => e.startsWith('peer_disconnected'))).toBe(false);
-    }
+    await expectSealKeepsMesh(all, (mp) => expect(Object.values(mp.get_peers()).every((p) => p.connected)).toBe(true));
     await carries(all, m1, m2, 'after the seal');
     await carries(all, m2, host, 'after the seal too');
-    // close() after a seal still ends the mesh: the others see the link go.
-    m2.peer.close();
-    await pump(all, () => host.events.includes(`peer_disconnected(${m2.peer.id})`) && m1.events.includes(`peer_disconnected(${m2.peer.id})`), 'the others saw m2 go');
+    await expectCloseAfterSealSeen(all, m2);
   });
 
   it('a MultiplayerAPI given as api takes the multiplayer once initialized (never while disconnected)', async () => {
@@ -272,7 +171,7 @@ describe('MultiplayerLobbyPeer in a 3.x lobby', { timeout: 40_000 }, () => {
       // The host's multiplayer takes event dispatch from its API's; the member's is told.
       const peer = new MultiplayerLobbyPeer({ url: s.url, lobby, api, ...(lobby === '' ? {} : { multiplayer: { dispatch: 'events' as const } }) });
       expect(peer.multiplayer.dispatch).toBe('events');
-      made.add(peer);
+      track(peer);
       const raw: string[] = [];
       const calls: string[] = [];
       api.network_peer_packet.connect((id, packet) => raw.push(`${id}:${new TextDecoder().decode(packet)}`));
@@ -302,25 +201,9 @@ describe('MultiplayerLobbyPeer in a 3.x lobby', { timeout: 40_000 }, () => {
   });
 
   it('refusals, never throws: bad options, no server, a lobby that does not exist, add_peer refused', async () => {
-    const quiet = new MultiplayerLobbyPeer({ url: 'ws://127.0.0.1:1', serverCompatibility: 'yes' as unknown as boolean });
-    made.add(quiet);
-    expect(await quiet.join()).toBe(GodotError.ERR_INVALID_PARAMETER);
-    for (const options of [null, { url: 'ws://127.0.0.1:1', multiplayer: null }, { url: 'ws://127.0.0.1:1', api: {} }]) {
-      const bad = new MultiplayerLobbyPeer(options as unknown as { url: string });
-      made.add(bad);
-      expect(await bad.join(), JSON.stringify(options)).toBe(GodotError.ERR_INVALID_PARAMETER);
-    }
-
-    const nowhere = lobbyPeer('ws://127.0.0.1:1');
-    expect(await nowhere.peer.join()).toBe(GodotError.ERR_CANT_CONNECT);
-    expect(nowhere.mp.get_connection_status()).toBe(CONNECTION_DISCONNECTED);
-    expect(await nowhere.peer.join()).toBe(GodotError.ERR_UNAVAILABLE);
-
-    const s = await server();
-    const lost = lobbyPeer(s.url, 'NoSuchLobby');
-    expect(await lost.peer.join()).toBe(GodotError.ERR_CONNECTION_ERROR);
-    expect(lost.peer.signaling.closeInfo).toEqual({ code: 4000, reason: 'Lobby does not exists' });
-    expect(lost.mp.get_connection_status()).toBe(CONNECTION_DISCONNECTED);
+    const refused = [{ url: 'ws://127.0.0.1:1', serverCompatibility: 'yes' }, null, { url: 'ws://127.0.0.1:1', multiplayer: null }, { url: 'ws://127.0.0.1:1', api: {} }];
+    await expectOptionsRefused((options) => track(new MultiplayerLobbyPeer(options as { url: string })), refused);
+    const s = await expectJoinFailures(lobbyPeer, server);
 
     // The host refuses new connections: add_peer is refused, the connection closed, the member stays CONNECTING.
     const host = lobbyPeer(s.url);

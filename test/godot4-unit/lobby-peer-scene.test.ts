@@ -6,35 +6,20 @@
  * lets the peer go (`multiplayer_peer = null`).
  */
 import '../support/loopback.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GodotError } from '../../src/godot/constants.js';
-import { SignalingServer } from '../../src/signaling/server.js';
 import { MultiplayerLobbyPeer } from '../../src/godot4/lobby-peer.js';
 import { SceneMultiplayer } from '../../src/godot4/scene-multiplayer.js';
 import { ConnectionStatus } from '../../src/godot3/constants.js';
+import { joinInTurn, lobbyFixtures } from '../support/lobby-members.js';
+import { pollUntil } from '../support/multiplayer-members.js';
 
-const servers = new Set<SignalingServer>();
-const made = new Set<MultiplayerLobbyPeer>();
-
-afterEach(async () => {
-  for (const peer of made) peer.close();
-  made.clear();
-  await Promise.all([...servers].map((s) => s.close()));
-  servers.clear();
-});
-
-async function server(): Promise<SignalingServer> {
-  const s = new SignalingServer({ port: 0 });
-  servers.add(s);
-  expect(await s.listen()).toBe(GodotError.OK);
-  return s;
-}
+const { server, track } = lobbyFixtures<MultiplayerLobbyPeer>();
 
 /** A lobby peer with a SceneMultiplayer whose RAW packets are written to `raw` as `<sender>:<text>`. */
 function member(url: string, lobby: string, mesh: boolean, dispatch: 'poll' | 'events') {
   const multiplayer = new SceneMultiplayer({ dispatch });
-  const peer = new MultiplayerLobbyPeer({ url, lobby, mesh, multiplayer });
-  made.add(peer);
+  const peer = track(new MultiplayerLobbyPeer({ url, lobby, mesh, multiplayer }));
   const raw: string[] = [];
   const connected: number[] = [];
   multiplayer.peer_packet.connect((id, packet) => raw.push(`${id}:${new TextDecoder().decode(packet)}`));
@@ -44,18 +29,12 @@ function member(url: string, lobby: string, mesh: boolean, dispatch: 'poll' | 'e
 
 type Member = ReturnType<typeof member>;
 
-/** Polls every SceneMultiplayer (none under event dispatch) every 5 ms until `done()`; rejects with `what` after 20 s. */
+/** Polls every SceneMultiplayer (none under event dispatch) every 2 ms until `done()`; rejects with `what` after 20 s. */
 function until(members: Member[], done: () => boolean, what: string, poll = true): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const tick = () => {
-      if (poll) for (const { multiplayer } of members) multiplayer.poll();
-      if (done()) return resolve();
-      if (Date.now() - started > 20_000) return reject(new Error(`${what}: not within 20 s`));
-      setTimeout(tick, 5);
-    };
-    tick();
-  });
+  const frame = () => {
+    if (poll) for (const { multiplayer } of members) multiplayer.poll();
+  };
+  return pollUntil(frame, done, () => what, 20_000);
 }
 
 const send = (from: Member, to: number, text: string) => expect(from.multiplayer.send_bytes(new TextEncoder().encode(text), to)).toBe(GodotError.OK);
@@ -97,13 +76,7 @@ describe('MultiplayerLobbyPeer (4.x) with SceneMultiplayer', { timeout: 40_000 }
 
   it('mesh, poll dispatch: RAW both ways on every link, no relay', async () => {
     const s = await server();
-    const host = member(s.url, '', true, 'poll');
-    expect(await host.peer.join()).toBe(GodotError.OK);
-    const m1 = member(s.url, host.peer.lobby, true, 'poll');
-    expect(await m1.peer.join()).toBe(GodotError.OK);
-    const m2 = member(s.url, host.peer.lobby, true, 'poll');
-    expect(await m2.peer.join()).toBe(GodotError.OK);
-    const all = [host, m1, m2];
+    const all = await joinInTurn((lobby) => member(s.url, lobby, true, 'poll'), 3);
     await until(all, () => all.every(({ connected }) => connected.length === 2), 'everyone connected');
     for (const from of all) for (const to of all) if (from !== to) send(from, to.peer.id!, `${from.peer.id} to ${to.peer.id}`);
     await until(all, () => all.every(({ raw }) => raw.length === 2), 'every RAW');
@@ -116,10 +89,7 @@ describe('MultiplayerLobbyPeer (4.x) with SceneMultiplayer', { timeout: 40_000 }
 
   it("the socket closed before a seal: the demo's stop(), multiplayer_peer = null and the peer closed", async () => {
     const s = await server();
-    const host = member(s.url, '', false, 'poll');
-    expect(await host.peer.join()).toBe(GodotError.OK);
-    const client = member(s.url, host.peer.lobby, false, 'poll');
-    expect(await client.peer.join()).toBe(GodotError.OK);
+    const [host, client] = (await joinInTurn((lobby) => member(s.url, lobby, false, 'poll'), 2)) as [Member, Member];
     await until([host, client], () => client.connected.includes(1), 'the client admitted');
     await s.close();
     await until([host, client], () => host.peer.signaling.closeInfo !== null && client.peer.signaling.closeInfo !== null, 'the sockets closed', false);

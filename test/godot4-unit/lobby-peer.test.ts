@@ -6,110 +6,49 @@
  * peers run under poll dispatch, polled here as the SceneTree polls.
  */
 import '../support/loopback.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GodotError } from '../../src/godot/constants.js';
-import { SignalingServer } from '../../src/signaling/server.js';
 import { MultiplayerLobbyPeer, type MultiplayerLobbyPeerOptions } from '../../src/godot4/lobby-peer.js';
 import type { WebRTCMultiplayerPeer } from '../../src/godot4/webrtc-multiplayer-peer.js';
 import { ConnectionStatus, TransferMode } from '../../src/godot3/constants.js';
+import {
+  carries,
+  connectedCount,
+  drain,
+  expectBroadcastReachesOthers,
+  expectCleanLobby,
+  expectCloseAfterSealSeen,
+  expectEveryLinkCarries,
+  expectJoinFailures,
+  expectLeaverRemoved,
+  expectOffers,
+  expectOptionsRefused,
+  expectSealKeepsMesh,
+  expectServerEndStopsEveryPeer,
+  lobbyFixtures,
+  lobbyOfThree as joinLobbyOfThree,
+  peerSignals,
+  pump,
+  waitFor,
+} from '../support/lobby-members.js';
 
 const { CONNECTION_DISCONNECTED, CONNECTION_CONNECTING, CONNECTION_CONNECTED } = ConnectionStatus;
-const servers = new Set<SignalingServer>();
-const made = new Set<MultiplayerLobbyPeer>();
-
-afterEach(async () => {
-  for (const peer of made) peer.close();
-  made.clear();
-  await Promise.all([...servers].map((s) => s.close()));
-  servers.clear();
-});
-
-async function server(sealCloseTimeoutMs = 10_000): Promise<SignalingServer> {
-  const s = new SignalingServer({ port: 0, sealCloseTimeoutMs });
-  servers.add(s);
-  expect(await s.listen()).toBe(GodotError.OK);
-  return s;
-}
+const { server, track } = lobbyFixtures<MultiplayerLobbyPeer>();
 
 /** A lobby peer whose peer signals are written to `events` as `peer_connected(2)`. */
 function lobbyPeer(url: string, lobby = '', extra: Partial<MultiplayerLobbyPeerOptions> = {}) {
-  const peer = new MultiplayerLobbyPeer({ url, lobby, ...extra });
-  made.add(peer);
-  const events: string[] = [];
+  const peer = track(new MultiplayerLobbyPeer({ url, lobby, ...extra }));
   const mp = peer.peer;
-  mp.peer_connected.connect((id) => events.push(`peer_connected(${id})`));
-  mp.peer_disconnected.connect((id) => events.push(`peer_disconnected(${id})`));
-  return { peer, mp, events };
+  return { peer, mp, events: peerSignals(mp) };
 }
 
-type Member = ReturnType<typeof lobbyPeer>;
-
-/** Polls every peer every 5 ms until `done()` holds; rejects with `what` after `timeoutMs`. */
-function pump(members: Member[], done: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const tick = () => {
-      for (const { mp } of members) mp.poll();
-      if (done()) return resolve();
-      if (Date.now() - started > timeoutMs) return reject(new Error(`${what}: not within ${timeoutMs} ms`));
-      setTimeout(tick, 5);
-    };
-    tick();
-  });
-}
-
-/** Waits, without polling, until `done()` holds (checked every 5 ms); rejects after 10 s. */
-async function waitFor(done: () => boolean, what: string): Promise<void> {
-  for (const deadline = Date.now() + 10_000; !done(); ) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within 10 s`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-/** Every packet queued now, as `<sender>:<text>` (bounded). */
-function drain(mp: WebRTCMultiplayerPeer, into: string[]): void {
-  for (let n = 0; mp.get_available_packet_count() > 0 && n < 100; n++) {
-    const from = mp.get_packet_peer();
-    const packet = mp.get_packet();
-    if (mp.get_packet_error() === GodotError.OK) into.push(`${from}:${new TextDecoder().decode(packet)}`);
-  }
-}
-
-/** Sends `text` from `from` to `to` (reliable) and waits until `to` read it with `from`'s id. */
-async function carries(all: Member[], from: Member, to: Member, text: string): Promise<void> {
-  expect(from.mp.set_transfer_mode(TransferMode.TRANSFER_MODE_RELIABLE)).toBe(GodotError.OK);
-  expect(from.mp.set_target_peer(to.peer.id!)).toBe(GodotError.OK);
-  expect(from.mp.put_packet(new TextEncoder().encode(text))).toBe(GodotError.OK);
-  const got: string[] = [];
-  await pump(all, () => (drain(to.mp, got), got.includes(`${from.peer.id}:${text}`)), `${text} from ${from.peer.id} to ${to.peer.id}`);
-}
-
-const connectedCount = (mp: WebRTCMultiplayerPeer) => Object.values(mp.get_peers()).filter((p) => p.connected).length;
 const sorted = <T extends number | string>(values: T[]) => [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
-/** Whether each connection's signaling machine made the offer: must be exactly when the other id is lower (the 4.x rule). */
-function expectHigherIdOffers(members: Member[]): void {
-  for (const member of members) {
-    for (const [peerId, pc] of member.peer.signaling.peers) {
-      const offered = pc.get_records().some((r) => r.kind === 'transition' && r.machine === 'signaling' && r.event === 'create_offer');
-      expect(offered, `${member.peer.id} → ${peerId}`).toBe(peerId < member.peer.id!);
-    }
-  }
-}
+/** The 4.x rule: the higher id offers (the host never). */
+const higherIdOffers = (self: number, other: number) => other < self;
 
 /** A lobby of a host and two members, joined in turn, every link connected. */
-async function lobbyOfThree(url: string, mesh = true) {
-  const host = lobbyPeer(url, '', { mesh });
-  expect(await host.peer.join()).toBe(GodotError.OK);
-  const m1 = lobbyPeer(url, host.peer.lobby);
-  expect(await m1.peer.join()).toBe(GodotError.OK);
-  const m2 = lobbyPeer(url, host.peer.lobby);
-  expect(await m2.peer.join()).toBe(GodotError.OK);
-  const all = [host, m1, m2];
-  const links = mesh ? [2, 2, 2] : [2, 1, 1];
-  await pump(all, () => all.every(({ mp }, n) => connectedCount(mp) === links[n]), 'every link connected');
-  return { host, m1, m2, all };
-}
+const lobbyOfThree = (url: string, mesh = true) => joinLobbyOfThree((lobby) => lobbyPeer(url, lobby, lobby === '' ? { mesh } : {}), mesh ? [2, 2, 2] : [2, 1, 1]);
 
 describe('MultiplayerLobbyPeer in a 4.x mesh lobby', { timeout: 40_000 }, () => {
   it('ID → create_mesh(id): every peer CONNECTED at once, a peer_connected per member, the higher id offers (the host never)', async () => {
@@ -148,79 +87,36 @@ describe('MultiplayerLobbyPeer in a 4.x mesh lobby', { timeout: 40_000 }, () => 
     expect(sorted(host.events)).toEqual(sorted([`peer_connected(${id1})`, `peer_connected(${id2})`]));
     expect(sorted(m1.events)).toEqual(sorted(['peer_connected(1)', `peer_connected(${id2})`]));
     expect(sorted(m2.events)).toEqual(sorted(['peer_connected(1)', `peer_connected(${id1})`]));
-    expectHigherIdOffers(all);
-    for (const member of all) expect(member.peer.signaling.relays).toEqual({ ignored: 0, refused: 0 });
     // The happy path refuses nothing: not the peer, not a connection.
-    for (const member of all) {
-      const records = [...member.mp.get_records(), ...[...member.peer.signaling.peers.values()].flatMap((pc) => pc.get_records())];
-      expect(records.filter((r) => r.kind !== 'transition'), `${member.peer.id}`).toEqual([]);
-    }
+    expectCleanLobby(all, higherIdOffers);
   });
 
   it('packets both ways on every link, with the sender id; a broadcast reaches every member', async () => {
     const s = await server();
-    const { host, m1, m2, all } = await lobbyOfThree(s.url);
-    for (const [from, to] of [[host, m1], [m1, host], [host, m2], [m2, host], [m1, m2], [m2, m1]] as const) {
-      await carries(all, from, to, `hi from ${from.peer.id} to ${to.peer.id}`);
-    }
-    expect(m1.mp.set_target_peer(0)).toBe(GodotError.OK);
-    expect(m1.mp.put_packet(new TextEncoder().encode('everyone'))).toBe(GodotError.OK);
-    const got0: string[] = [];
-    const got2: string[] = [];
-    const expected = `${m1.peer.id}:everyone`;
-    await pump(all, () => (drain(host.mp, got0), drain(m2.mp, got2), got0.includes(expected) && got2.includes(expected)), 'the broadcast');
+    const { m1, all } = await lobbyOfThree(s.url);
+    await expectEveryLinkCarries(all);
+    await expectBroadcastReachesOthers(all, m1);
   });
 
   it("PEER_DISCONNECT → remove_peer → peer_disconnected; the leaver's own peer closed, with no signal", async () => {
     const s = await server();
     const { host, m1, m2, all } = await lobbyOfThree(s.url);
-    const id2 = m2.peer.id!;
-    for (const member of all) member.events.length = 0;
-    m2.peer.close();
-    expect(m2.mp.get_connection_status()).toBe(CONNECTION_DISCONNECTED);
-    expect(m2.mp.get_peers()).toEqual({});
-    // Unpolled: only the lobby peer's remove_peer (at PEER_DISCONNECT, or SignalingClient dropping the ended link) takes m2 out.
-    await waitFor(() => !host.mp.has_peer(id2) && !m1.mp.has_peer(id2), 'the others removed m2');
-    await pump(all, () => host.events.length > 0 && m1.events.length > 0, 'peer_disconnected at the next poll');
-    expect(host.events).toEqual([`peer_disconnected(${id2})`]);
-    expect(m1.events).toEqual([`peer_disconnected(${id2})`]);
-    expect(m2.events).toEqual([]);
+    await expectLeaverRemoved(all, m2);
     await carries([host, m1], m1, host, 'still here');
   });
 
   it('the socket closed before a seal: each peer closed at once, as the demo\'s stop(), with no signal', async () => {
     const s = await server();
     const { all } = await lobbyOfThree(s.url);
-    for (const member of all) member.events.length = 0;
-    await s.close();
-    await waitFor(() => all.every(({ peer }) => peer.signaling.closeInfo !== null), 'every socket closed');
-    for (const { mp, peer } of all) {
-      expect(peer.signaling.closeInfo).toEqual({ code: 1001, reason: 'Server shutting down' });
-      expect(mp.get_connection_status(), `${peer.id}`).toBe(CONNECTION_DISCONNECTED);
-      expect(mp.get_peers()).toEqual({});
-      expect(peer.signaling.peers.size).toBe(0);
-    }
-    for (let n = 0; n < 5; n++) for (const { mp } of all) mp.poll();
-    expect(all.map(({ events }) => events)).toEqual([[], [], []]);
+    await expectServerEndStopsEveryPeer(s, all);
   });
 
   it('sealed: the server closes the sockets (1000 Seal complete) and the mesh outlives them', async () => {
     const s = await server(150);
-    const { host, m1, m2, all } = await lobbyOfThree(s.url);
-    expect(m1.peer.seal()).toBe(GodotError.ERR_UNAUTHORIZED);
-    expect(host.peer.seal()).toBe(GodotError.OK);
-    await pump(all, () => all.every(({ peer }) => peer.signaling.closeInfo !== null), 'every socket closed after the seal');
-    for (const { mp, peer, events } of all) {
-      expect(peer.sealed).toBe(true);
-      expect(peer.signaling.closeInfo).toEqual({ code: 1000, reason: 'Seal complete' });
-      expect(mp.get_connection_status()).toBe(CONNECTION_CONNECTED);
-      expect(connectedCount(mp)).toBe(2);
-      expect(events.some((e) => e.startsWith('peer_disconnected'))).toBe(false);
-    }
+    const { m1, m2, all } = await lobbyOfThree(s.url);
+    await expectSealKeepsMesh(all, (mp) => expect(connectedCount(mp)).toBe(2));
     await carries(all, m2, m1, 'after the seal');
-    m2.peer.close();
-    const id2 = m2.peer.id!;
-    await pump(all, () => host.events.includes(`peer_disconnected(${id2})`) && m1.events.includes(`peer_disconnected(${id2})`), 'the others saw m2 go');
+    await expectCloseAfterSealSeen(all, m2);
   });
 });
 
@@ -259,7 +155,7 @@ describe('MultiplayerLobbyPeer in a 4.x client/server lobby', { timeout: 40_000 
       expect([...client.peer.signaling.peers.keys()]).toEqual([1]);
     }
     expect(sorted(Object.keys(host.mp.get_peers()).map(Number))).toEqual(sorted([id1, id2]));
-    expectHigherIdOffers(all);
+    expectOffers(all, higherIdOffers);
     for (const member of all) expect(member.mp.get_records().filter((r) => r.kind !== 'transition'), `${member.peer.id}`).toEqual([]);
 
     for (const [from, to] of [[c1, host], [host, c1], [c2, host], [host, c2]] as const) await carries(all, from, to, `hi from ${from.peer.id}`);
@@ -336,22 +232,9 @@ describe('MultiplayerLobbyPeer (4.x): the multiplayer, channels_config, refusals
   });
 
   it('refusals, never throws: bad options, no server, a lobby that does not exist, a bad channels_config, add_peer refused', async () => {
-    for (const options of [null, { url: 'ws://127.0.0.1:1', peer: null }, { url: 'ws://127.0.0.1:1', multiplayer: {} }, { url: 'ws://127.0.0.1:1', channelsConfig: 2 }, { url: 'ws://127.0.0.1:1', mesh: 'yes' }]) {
-      const bad = new MultiplayerLobbyPeer(options as unknown as { url: string });
-      made.add(bad);
-      expect(await bad.join(), JSON.stringify(options)).toBe(GodotError.ERR_INVALID_PARAMETER);
-    }
-
-    const nowhere = lobbyPeer('ws://127.0.0.1:1');
-    expect(await nowhere.peer.join()).toBe(GodotError.ERR_CANT_CONNECT);
-    expect(nowhere.mp.get_connection_status()).toBe(CONNECTION_DISCONNECTED);
-    expect(await nowhere.peer.join()).toBe(GodotError.ERR_UNAVAILABLE);
-
-    const s = await server();
-    const lost = lobbyPeer(s.url, 'NoSuchLobby');
-    expect(await lost.peer.join()).toBe(GodotError.ERR_CONNECTION_ERROR);
-    expect(lost.peer.signaling.closeInfo).toEqual({ code: 4000, reason: 'Lobby does not exists' });
-    expect(lost.mp.get_connection_status()).toBe(CONNECTION_DISCONNECTED);
+    const refused = [null, { url: 'ws://127.0.0.1:1', peer: null }, { url: 'ws://127.0.0.1:1', multiplayer: {} }, { url: 'ws://127.0.0.1:1', channelsConfig: 2 }, { url: 'ws://127.0.0.1:1', mesh: 'yes' }];
+    await expectOptionsRefused((options) => track(new MultiplayerLobbyPeer(options as { url: string })), refused);
+    const s = await expectJoinFailures(lobbyPeer, server);
 
     // create_mesh refuses a transfer mode that is not one: join() gives its code, the peer stays DISCONNECTED.
     const badConfig = lobbyPeer(s.url, '', { channelsConfig: [7] });
