@@ -34,6 +34,16 @@ function expectEveryMessage(output: string, ids: number[]): void {
   }
 }
 
+/** A timeline line of a part: `+  12.3 ms  <pattern>`. */
+const line = (pattern: string) => new RegExp(`^\\+\\s*[\\d.]+ ms {2}${pattern}$`, 'm');
+
+/** The output from the line that starts a part, which must come after `after`. */
+function partOf(out: string, heading: string, after: string): string {
+  const start = out.indexOf(heading);
+  expect(start, out).toBeGreaterThan(out.indexOf(after));
+  return out.slice(start);
+}
+
 describe('the scripts', () => {
   it('npm start runs the mesh demo, npm run example the docs\' minimal example', () => {
     const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -80,11 +90,7 @@ describe('npm start: the mesh demo', () => {
   });
 
   it('then a Godot 3.x server in Node: two Node clients send it RAW and call its remote hello(), it answers each with an RPC', () => {
-    const out = run.stdout;
-    const start = out.indexOf('a Godot 3.x multiplayer server in Node (id 1) and 2 Node clients in a 3.x lobby');
-    expect(start, out).toBeGreaterThan(out.indexOf('all 6 messages arrived'));
-    const part = out.slice(start);
-    const line = (pattern: string) => new RegExp(`^\\+\\s*[\\d.]+ ms {2}${pattern}$`, 'm');
+    const part = partOf(run.stdout, 'a Godot 3.x multiplayer server in Node (id 1) and 2 Node clients in a 3.x lobby', 'all 6 messages arrived');
     expect(part).toMatch(line('srv +created 3\\.x lobby "[A-Za-z0-9]+" as id 1: CONNECTION_CONNECTED, is_network_server\\(\\) true'));
     const clients = [...part.matchAll(/^\+\s*[\d.]+ ms {2}(c[12]) +joined as id (\d+): initialize\(\2, true\) → CONNECTION_CONNECTING until 1 connects$/gm)].map((m) => ({ name: m[1]!, id: m[2]! }));
     expect(clients.map(({ name }) => name)).toEqual(['c1', 'c2']);
@@ -115,11 +121,7 @@ describe('npm start: the mesh demo', () => {
   });
 
   it('then a Godot 4.x server in Node: two Node clients send it RAW, it answers each, and their RAW to each other goes by its relay', () => {
-    const out = run.stdout;
-    const start = out.indexOf('a Godot 4.x multiplayer server in Node (id 1) and 2 Node clients in a 4.x client/server lobby');
-    expect(start, out).toBeGreaterThan(out.indexOf('a Godot 3.x multiplayer server in Node'));
-    const part = out.slice(start);
-    const line = (pattern: string) => new RegExp(`^\\+\\s*[\\d.]+ ms {2}${pattern}$`, 'm');
+    const part = partOf(run.stdout, 'a Godot 4.x multiplayer server in Node (id 1) and 2 Node clients in a 4.x client/server lobby', 'a Godot 3.x multiplayer server in Node');
     expect(part).toMatch(line('srv4 +created 4\\.x client/server lobby "[A-Za-z0-9]+" as id 1: create_server\\(\\) → CONNECTION_CONNECTED, is_server\\(\\) true'));
     expect(part).toMatch(line('srv4-mp +webrtcMultiplayerPeer disconnected → connected   \\(create\\(server,1\\)\\)'));
     const clients = [...part.matchAll(/^\+\s*[\d.]+ ms {2}(c[12]) +joined as id (\d+): create_client\(\2\) → CONNECTION_CONNECTING until 1 connects$/gm)].map((m) => ({ name: m[1]!, id: m[2]! }));
