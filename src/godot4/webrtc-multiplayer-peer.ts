@@ -20,7 +20,7 @@ import { RemotePeer, makeChannels, type ExtraChannel, type MultiplayerPeerInfo }
 import { MultiplayerDispatch } from '../multiplayer/dispatch.js';
 import { MultiplayerCounters } from '../multiplayer/stats.js';
 import type { MultiplayerStats } from '../godot3/multiplayer-stats.js';
-import { PeerMap } from './peer-map.js';
+import { PeerMap } from '../multiplayer/peer-map.js';
 import { PeerPackets, RESERVED_MODES } from './peer-packets.js';
 import { parseChannelsConfig } from './peer-channels.js';
 import type { MultiplayerPeer4 } from './multiplayer-peer.js';
