@@ -44,7 +44,7 @@ describe('a Godot 4 web client in Chromium against a Node SceneMultiplayer serve
     const good = await joinedPage(lobby, { auth: { send: [...text('letmein')], complete: 'on_data' } });
     const bad = await joinedPage(lobby, { auth: { send: [...text('wrong')], complete: 'on_data' } });
     const silent = await joinedPage(lobby, { auth: { send: [...text('letmein')], complete: 'never' } });
-    const [goodId, badId, silentId] = await Promise.all([good, bad, silent].map(async (page) => (await page.state()).id));
+    const [goodId, badId, silentId] = (await Promise.all([good, bad, silent].map(async (page) => (await page.state()).id))) as [number, number, number];
     await until(
       'one admitted, two failed',
       () => api!.get_peers().length === 1 && failedAt.size === 2,
