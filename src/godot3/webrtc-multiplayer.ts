@@ -203,7 +203,7 @@ export class WebRTCMultiplayer implements NetworkedMultiplayerPeer {
   }
 
   get_packet_peer(): number {
-    return this.packets.nextPeer()?.id ?? 0;
+    return this.packets.packetPeer();
   }
 
   get_packet_mode(): TransferMode {

@@ -21,7 +21,8 @@ import { MultiplayerDispatch } from '../multiplayer/dispatch.js';
 import { MultiplayerCounters } from '../multiplayer/stats.js';
 import type { MultiplayerStats } from '../godot3/multiplayer-stats.js';
 import { PeerMap } from '../multiplayer/peer-map.js';
-import { PeerPackets, RESERVED_MODES } from './peer-packets.js';
+import { PeerPackets } from './peer-packets.js';
+import { RESERVED_MODES } from '../multiplayer/packets.js';
 import { parseChannelsConfig } from './peer-channels.js';
 import type { MultiplayerPeer4 } from './multiplayer-peer.js';
 
