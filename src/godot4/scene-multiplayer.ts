@@ -236,11 +236,13 @@ export class SceneMultiplayer {
 
   // ---- authentication (§2.4)
 
-  /** `07 00 · data` to a pending peer, reliable on channel 0; refused once either side completed. */
+  /** `07 00 · data` to a pending peer, reliable on channel 0; refused unless the peer is CONNECTED, and once either side completed. */
   send_auth(id: number, data: Uint8Array): GodotError {
     const peer = this.peer;
+    // Godot checks the status first: a peer closed since the last poll still has its pending peers here, and must not be sent to.
+    if (peer === null || peer.get_connection_status() !== ConnectionStatus.CONNECTION_CONNECTED) return this.refuse('send_auth', GodotError.ERR_UNCONFIGURED, 'No connected multiplayer peer.');
     const pending = this.pending.get(id);
-    if (peer === null || pending === undefined) return this.refuse('send_auth', GodotError.ERR_INVALID_PARAMETER, `${describe(id)} is not a peer in authentication`);
+    if (pending === undefined) return this.refuse('send_auth', GodotError.ERR_INVALID_PARAMETER, `${describe(id)} is not a peer in authentication`);
     const packet = encodeAuth(data);
     if (!packet.ok) return this.refuse('send_auth', GodotError.ERR_INVALID_PARAMETER, packet.reason);
     if (pending.local) return this.refuse('send_auth', ERR_FILE_CANT_WRITE, 'The authentication session was previously marked as completed, no more authentication data can be sent.');
@@ -248,10 +250,10 @@ export class SceneMultiplayer {
     return this.putTo(peer, id, packet.value, RELIABLE, 0);
   }
 
-  /** Sends the 2-byte `07 00`; the peer is admitted now if its own completion already arrived, else when its next packet does. */
+  /** Sends the 2-byte `07 00` (refused unless the peer is CONNECTED); the peer is admitted now if its own completion already arrived, else when its next packet does. */
   complete_auth(id: number): GodotError {
     const peer = this.peer;
-    if (peer === null) return this.refuse('complete_auth', GodotError.ERR_UNCONFIGURED, 'No multiplayer peer is set.');
+    if (peer === null || peer.get_connection_status() !== ConnectionStatus.CONNECTION_CONNECTED) return this.refuse('complete_auth', GodotError.ERR_UNCONFIGURED, 'No connected multiplayer peer.');
     const pending = this.pending.get(id);
     if (pending === undefined) return this.refuse('complete_auth', GodotError.ERR_INVALID_PARAMETER, `${describe(id)} is not a peer in authentication`);
     if (pending.local) return this.refuse('complete_auth', ERR_FILE_CANT_WRITE, 'The authentication session was already marked as completed.');
