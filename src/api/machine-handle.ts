@@ -12,6 +12,7 @@ import {
 } from 'xstate';
 import { explainRefusal, stateName } from '../machines/explain.js';
 import type { Recorder } from '../records/recorder.js';
+import { isOwnMultiplayerMachine, registerMultiplayerMachine } from '../records/multiplayers.js';
 import type { MachineName } from '../records/record.js';
 import { log } from '../log.js';
 
@@ -73,6 +74,8 @@ export class MachineHandle<M extends AnyStateMachine> {
       this.scope = stepping.scope;
       this.current = (input === undefined ? stepping.initial : machine.getInitialSnapshot(stepping.scope, input)) as HandleSnapshot<M>;
     }
+    // So that the inspector finds a multiplayer made before it started (as connections.ts lets it find connections).
+    if (isOwnMultiplayerMachine(name)) registerMultiplayerMachine(this, recorder);
   }
 
   /** The machine's current xstate snapshot. */

@@ -14,7 +14,7 @@ import { STATS_SCRIPT, STATS_STYLE } from './page-stats.js';
  * figure as `[data-stat="bytes_received"]` with its number in `data-value`, and a row per channel
  * (`tr[data-channel="chat#1"]`); `document.body.dataset.socket` is `open` while the socket is.
  * Signaling servers' lobbies and sessions have their own lists and details: see `page-signaling.ts`;
- * so have Godot 3 WebRTCMultiplayers: see `page-multiplayer.ts`.
+ * so have the multiplayers (Godot 3 and 4): see `page-multiplayer.ts`.
  */
 export function inspectorPage(nonce: string): string {
   return `<!doctype html>

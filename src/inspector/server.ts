@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { WebRTCPeerConnection } from '../api/peer-connection.js';
 import { liveConnections, onConnectionCreated } from '../records/connections.js';
+import { liveMultiplayers, onMultiplayerCreated, type LiveMultiplayer } from '../records/multiplayers.js';
 import type { MachineName } from '../records/record.js';
 import { observeRecords } from '../records/recorder.js';
 import { liveSignalingServers } from '../signaling/server.js';
@@ -56,7 +57,7 @@ export type InspectorMessage =
       lobbies: LobbyView[];
       multiplayers: MultiplayerView[];
     }
-  /** `removed`: connections forgotten; `removedSignaling`: sessions and lobbies forgotten; `removedMultiplayers`: WebRTCMultiplayers forgotten (by name). */
+  /** `removed`: connections forgotten; `removedSignaling`: sessions and lobbies forgotten; `removedMultiplayers`: multiplayers forgotten (by name). */
   | {
       type: 'update';
       connections: ConnectionView[];
@@ -79,7 +80,8 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
  * while a page is connected). Beside the connections it lists the signaling servers' lobbies and
  * sessions (`liveSignalingServers()`), each drawn on its machine from its records, with what the
  * server's views add (lobby name, mesh, members, relayed counts, read on the same beat), and the
- * Godot 3 WebRTCMultiplayers, each with its remote peers, from their records. A page
+ * multiplayers (Godot 3's WebRTCMultiplayer, Godot 4's WebRTCMultiplayerPeer: `liveMultiplayers()`
+ * and their records), each with its remote peers and the packets its API dropped. A page
  * that opens late gets the current picture at once. Nothing
  * leaves the machine: the page loads nothing from elsewhere.
  *
@@ -106,10 +108,23 @@ export async function startInspector(options: InspectorOptions = {}): Promise<Ru
   const signaling = new SignalingFeed(liveSignalingServers, options.recentRecords ?? 50, options.keepClosed ?? 20);
   signaling.refresh();
   signaling.take();
-  // Godot 3 WebRTCMultiplayers, from their records only (no registry lists them: one made before the inspector shows from its next record).
+  // Godot 3 WebRTCMultiplayers and Godot 4 WebRTCMultiplayerPeers: those alive now, then each one made and every record.
   const multiplayers = new MultiplayerModel(options.recentRecords ?? 50, options.keepClosed ?? 20);
   const changedMultiplayers = new Set<string>();
   const removedMultiplayers = new Set<string>();
+  const forgetMultiplayers = (names: string[]) => {
+    for (const name of names) {
+      removedMultiplayers.add(name);
+      changedMultiplayers.delete(name);
+    }
+  };
+  const meetMultiplayer = (live: LiveMultiplayer) => {
+    forgetMultiplayers(multiplayers.meet(live));
+    if (multiplayers.get(live.name)) changedMultiplayers.add(live.name);
+  };
+  for (const live of liveMultiplayers()) meetMultiplayer(live);
+  changedMultiplayers.clear();
+  removedMultiplayers.clear();
 
   const sockets = new Set<WebSocket>();
   const viewers: Array<() => void> = [];
@@ -173,10 +188,7 @@ export async function startInspector(options: InspectorOptions = {}): Promise<Ru
 
   const stopRecords = observeRecords((record) => {
     if (multiplayers.owns(record)) {
-      for (const name of multiplayers.apply(record)) {
-        removedMultiplayers.add(name);
-        changedMultiplayers.delete(name);
-      }
+      forgetMultiplayers(multiplayers.apply(record));
       if (multiplayers.get(record.connection)) changedMultiplayers.add(record.connection);
       schedule();
       return;
@@ -195,6 +207,10 @@ export async function startInspector(options: InspectorOptions = {}): Promise<Ru
   const stopConnections = onConnectionCreated((pc) => {
     model.meet(pc);
     changed.add(pc.id);
+    schedule();
+  });
+  const stopMultiplayers = onMultiplayerCreated((live) => {
+    meetMultiplayer(live);
     schedule();
   });
 
@@ -305,6 +321,7 @@ export async function startInspector(options: InspectorOptions = {}): Promise<Ru
       stopped = true;
       stopRecords();
       stopConnections();
+      stopMultiplayers();
       if (flushTimer) clearTimeout(flushTimer);
       signaling.stop();
       if (statsTimer) clearInterval(statsTimer);
