@@ -58,8 +58,14 @@ function closedBy(cause: NonNullable<ConnectionLife['closed']>): string {
   }
 }
 
-/** The signaling service's and the multiplayer's machines by shorter names, so that their lines keep the columns. */
-const SHORT_NAMES: Record<string, string> = { signalingSession: 'session', signalingLobby: 'lobby', webrtcMultiplayer: 'multiplayer', multiplayerRemote: 'remote' };
+/** The signaling service's and the multiplayers' machines by shorter names, so that their lines keep the columns (Godot 4's WebRTCMultiplayerPeer is `multiplayer4`). */
+const SHORT_NAMES: Record<string, string> = {
+  signalingSession: 'session',
+  signalingLobby: 'lobby',
+  webrtcMultiplayer: 'multiplayer',
+  webrtcMultiplayerPeer: 'multiplayer4',
+  multiplayerRemote: 'remote',
+};
 
 const MULTIPLAYER_ENDS: Record<MultiplayerEnd['by'], string> = {
   close: 'by the app (close())',
@@ -74,7 +80,7 @@ const REMOVALS: Record<RemovalCause, string> = {
   channel: 'at a poll: one of its channels had closed',
 };
 
-/** A WebRTCMultiplayer's "why it ended" lines: its own last end, then each removed remote peer's. */
+/** A WebRTCMultiplayer's or WebRTCMultiplayerPeer's "why it ended" lines: its own last end, then each removed remote peer's. */
 function multiplayerEnds(summary: MultiplayerSummary): string[] {
   const lines: string[] = [];
   if (summary.ended !== null) lines.push(`  ended: ${MULTIPLAYER_ENDS[summary.ended.by]}, from ${summary.ended.from}`);

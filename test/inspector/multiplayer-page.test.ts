@@ -35,7 +35,8 @@ describe('the inspector shows Godot 3 WebRTCMultiplayers in Chromium', () => {
     await page.locator(`#multiplayers li[data-multiplayer="${server.id}"][data-multiplayer-state="connected"]`).waitFor();
     await page.locator(`#multiplayers li[data-multiplayer="${clients[0]!.id}"]`).waitFor();
     await page.locator('.panel[data-machine="webrtcMultiplayer"] g.state.current[data-state="connected"]').waitFor();
-    expect(await page.locator('#detail h2').first().innerText()).toBe(server.id);
+    expect(await page.locator('#detail h2').first().innerText()).toBe(`WebRTCMultiplayer ${server.id}`);
+    expect(await page.locator('#facts [data-fact="godot"]').getAttribute('data-value')).toBe('3');
     expect(await page.locator('#facts [data-fact="uniqueId"]').getAttribute('data-value')).toBe('1');
     expect(await page.locator('#facts [data-fact="mode"]').getAttribute('data-value')).toBe('server');
     await page.locator('.panel[data-machine="multiplayerRemote"][data-remote="peer 3"] g.state.current[data-state="connected"]').waitFor();

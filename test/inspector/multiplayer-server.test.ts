@@ -107,7 +107,7 @@ describe('the inspector lists the Godot 3 WebRTCMultiplayers', () => {
     const page = await get(inspector.port, '/');
     expect(page.status).toBe(200);
     expect(page.body).toContain('<ul id="multiplayers" class="list"></ul>');
-    for (const hook of ["'data-multiplayer'", "kind: 'webrtcMultiplayer'", "kind: 'multiplayerRemote'", "id: 'remote-peers'", 'renderMultiplayerDetail(selected)', 'takeMultiplayers(data, true)']) {
+    for (const hook of ["'data-multiplayer'", "kind: view.machine", "kind: 'multiplayerRemote'", "id: 'remote-peers'", 'renderMultiplayerDetail(selected)', 'takeMultiplayers(data, true)']) {
       expect(page.body).toContain(hook);
     }
     // The page's script, with the multiplayer part inserted, is JavaScript that parses.
