@@ -1,4 +1,5 @@
 import { describe, isInteger } from '../api/arguments.js';
+import { firstMissingMember } from '../multiplayer/peer-members.js';
 import { GodotError, errorName } from '../godot/constants.js';
 import { Signal } from '../godot/signal.js';
 import { log } from '../log.js';
@@ -325,12 +326,5 @@ export class MultiplayerAPI extends MultiplayerNodes {
 }
 
 function missingMember(peer: unknown): string | null {
-  if (peer === null || typeof peer !== 'object') return 'methods at all';
-  const record = peer as Record<string, unknown>;
-  for (const name of PEER_METHODS) if (typeof record[name] !== 'function') return `${name}()`;
-  for (const name of PEER_SIGNALS) {
-    const signal = record[name] as { connect?: unknown; disconnect?: unknown } | undefined;
-    if (typeof signal?.connect !== 'function' || typeof signal.disconnect !== 'function') return `${name} signal`;
-  }
-  return null;
+  return firstMissingMember(peer, PEER_METHODS, PEER_SIGNALS);
 }

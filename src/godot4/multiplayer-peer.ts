@@ -1,4 +1,5 @@
 import type { GodotError } from '../godot/constants.js';
+import { firstMissingMember } from '../multiplayer/peer-members.js';
 import type { Signal } from '../godot/signal.js';
 import type { ConnectionStatus, TransferMode } from './constants.js';
 
@@ -74,12 +75,5 @@ export const MULTIPLAYER_PEER4_SIGNALS = ['peer_connected', 'peer_disconnected',
 
 /** The first member `peer` lacks, or null if it has every one. */
 export function missingPeer4Member(peer: unknown): string | null {
-  if (peer === null || typeof peer !== 'object') return 'methods at all';
-  const record = peer as Record<string, unknown>;
-  for (const name of MULTIPLAYER_PEER4_METHODS) if (typeof record[name] !== 'function') return `${name}()`;
-  for (const name of MULTIPLAYER_PEER4_SIGNALS) {
-    const signal = record[name] as { connect?: unknown; disconnect?: unknown } | undefined;
-    if (typeof signal?.connect !== 'function' || typeof signal.disconnect !== 'function') return `${name} signal`;
-  }
-  return null;
+  return firstMissingMember(peer, MULTIPLAYER_PEER4_METHODS, MULTIPLAYER_PEER4_SIGNALS);
 }
