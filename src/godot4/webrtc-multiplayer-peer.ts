@@ -1,5 +1,4 @@
 import { GodotError, errorName } from '../godot/constants.js';
-import { Signal } from '../godot/signal.js';
 import { WebRTCPeerConnection } from '../api/peer-connection.js';
 import type { Inspector } from '../api/machine-handle.js';
 import type { DispatchMode } from '../api/signal-queue.js';
