@@ -40,11 +40,11 @@ import { GodotError } from '../../src/godot/constants.js';
 import { ConnectionStatus, TransferMode } from '../../src/godot4/constants.js';
 import type { MultiplayerPeer4 } from '../../src/godot4/multiplayer-peer.js';
 import { SceneMultiplayer } from '../../src/godot4/scene-multiplayer.js';
-import { decodeScenePacket, type ScenePacket } from '../../src/godot4/scene-wire.js';
+import { decodeScenePacket, encodeAuth, encodeAuthComplete, type ScenePacket } from '../../src/godot4/scene-wire.js';
 import { setLogger, type LogEntry } from '../../src/log.js';
 import { FakeNet } from './scene-multiplayer-fake.js';
 import { fakeHarness, realHarness, type SceneHarness, type SceneKind } from '../support/multiplayer-scene-harness.js';
-import { inboundPacket } from '../support/multiplayer-scene-packets.js';
+import { inboundPacket, rawPacket } from '../support/multiplayer-scene-packets.js';
 import { GODOT_ERRORS, LINKED_RUNS, RUNS, SEED, check, flag, hostile, mode, show } from '../support/multiplayer-property.js';
 
 // ---- the clock: Date.now() as the SceneMultiplayer reads it, moved forward by `advance`
@@ -96,7 +96,7 @@ type Op =
   | { call: 'fail' }
   | { call: 'close_peer' }
   /** Real runs: polls for `ms` (until `until` holds) so that the stack's reports and packets come in. */
-  | { call: 'pause'; ms: number; until?: 'linked' | 'read' };
+  | { call: 'pause'; ms: number; until?: 'linked' | 'admitted' | 'read' };
 
 const API_CALL: Partial<Record<Op['call'], string>> = {
   set_peer: 'set_multiplayer_peer',
@@ -141,15 +141,47 @@ const fakeRuns = fc.tuple(
   ops: [{ call: 'set_auth_callback', kind: callback }, { call: 'set_peer', which: 'self' }, { call: 'link', remote: 0 }, { call: 'link', remote: 1 }, { call: 'poll' }, ...rest] as Op[],
 }));
 
-const realOps = fc.oneof(...ops, { weight: 10, arbitrary: fc.record({ call: fc.constant('pause' as const), ms: fc.integer({ min: 10, max: 60 }) }) });
+const pause = { weight: 10, arbitrary: fc.record({ call: fc.constant('pause' as const), ms: fc.integer({ min: 10, max: 60 }) }) };
+const realOps = fc.oneof(...ops, pause);
+/** What cannot end the link to the first far peer: the real runs' middle, so that its packets reach an admitted peer. */
+const holdsLink = (op: Op) => !['unlink', 'close_peer', 'fail', 'disconnect_peer'].includes(op.call) && (op.call !== 'set_peer' || op.which === 'self');
+const linkedOps = fc.oneof(
+  // disconnect_peer (7), unlink (12), fail (13), close_peer (14) never hold the link: left out, as a filter that never passes would never end.
+  ...ops.filter((_, index) => ![12, 13, 14, 7].includes(index)).map(({ weight, arbitrary }) => ({ weight, arbitrary: arbitrary.filter(holdsLink) })),
+  pause,
+  { weight: 4, arbitrary: fc.record({ call: fc.constant('inbound' as const), from: fc.constant(0), packet: rawPacket, mode: inboundMode, thenPoll: fc.boolean() }) },
+);
+const AUTH = [{ call: 'set_auth_callback', kind: null }] as Op[];
+function encodeAuthOf(data: Uint8Array): Uint8Array {
+  const encoded = encodeAuth(data);
+  if (!encoded.ok) throw new Error(`the codec refused auth data: ${encoded.reason}`);
+  return encoded.value;
+}
+/** The auth_callback completes when the far peer's auth data comes; the far peer then completes too. */
+const HANDSHAKE = (data: Uint8Array) => ({
+  before: [{ call: 'set_auth_callback', kind: 'complete' }] as Op[],
+  after: [
+    { call: 'inbound', from: 0, packet: encodeAuthOf(data), mode: TransferMode.TRANSFER_MODE_RELIABLE, thenPoll: true },
+    { call: 'inbound', from: 0, packet: encodeAuthComplete(), mode: TransferMode.TRANSFER_MODE_RELIABLE, thenPoll: true },
+    { call: 'pause', ms: 2000, until: 'admitted' },
+  ] as Op[],
+});
+/**
+ * Links to the first far peer and admits it (with no auth_callback, or by a handshake), then random
+ * calls that keep that link, then any calls (the link may end).
+ */
 const realRuns = fc.tuple(
   fc.constantFrom<'server' | 'client'>('server', 'client'),
-  fc.constantFrom<CallbackKind>('record', 'complete', null),
-  fc.array(realOps, { minLength: 10, maxLength: 40 }),
-).map(([kind, callback, rest]) => ({
-  kind,
-  ops: [{ call: 'set_auth_callback', kind: callback }, { call: 'set_peer', which: 'self' }, { call: 'link', remote: 0 }, { call: 'pause', ms: 5000, until: 'linked' }, ...rest] as Op[],
-}));
+  fc.option(fc.uint8Array({ minLength: 1, maxLength: 8 }), { nil: null }),
+  fc.array(linkedOps, { minLength: 10, maxLength: 30 }),
+  fc.array(realOps, { minLength: 0, maxLength: 10 }),
+).map(([kind, authData, linked, rest]) => {
+  const auth = authData === null ? { before: AUTH, after: [] } : HANDSHAKE(authData);
+  return {
+    kind,
+    ops: [...auth.before, { call: 'set_peer', which: 'self' }, { call: 'link', remote: 0 }, { call: 'pause', ms: 5000, until: 'linked' }, ...auth.after, ...linked, ...rest] as Op[],
+  };
+});
 
 // ---- the run
 
@@ -562,7 +594,12 @@ async function call(run: SceneRun, op: Op): Promise<GodotError | undefined> {
     case 'pause': {
       const started = performance.now();
       const reads = figures.reads;
-      const done = () => (op.until === 'linked' ? api.get_peers().length + api.get_authenticating_peers().length > 0 : op.until === 'read' ? figures.reads > reads : false);
+      const until = {
+        linked: () => api.get_peers().length + api.get_authenticating_peers().length > 0,
+        admitted: () => api.get_peers().length > 0,
+        read: () => figures.reads > reads,
+      };
+      const done = op.until === undefined ? () => false : until[op.until];
       do {
         run.poll();
         h.pollFars();

@@ -17,9 +17,12 @@ const someBytes = (minLength: number, maxLength = 24) => fc.uint8Array({ minLeng
 const peerId = fc.oneof(fc.integer({ min: -2, max: 7 }), fc.constantFrom(2 ** 31 - 1, -(2 ** 31)));
 const cacheId = fc.oneof(fc.integer({ min: 0, max: 4 }), fc.constant(2 ** 32 - 1));
 
+/** A well-formed RAW packet (a peer_packet once its sender is admitted). */
+export const rawPacket: fc.Arbitrary<Uint8Array> = someBytes(1).map((payload) => valueOf(encodeRaw(payload)));
+
 /** Every command but SYS and RELAY: what a RELAY may carry. */
 const inner: fc.Arbitrary<Uint8Array> = fc.oneof(
-  { weight: 3, arbitrary: someBytes(1).map((payload) => valueOf(encodeRaw(payload))) },
+  { weight: 3, arbitrary: rawPacket },
   { weight: 2, arbitrary: fc.tuple(cacheId, fc.constantFrom('Main', 'Main/Target', '.', 'é')).map(([id, path]) => valueOf(encodeSimplifyPath(id, path, PING_MD5))) },
   { weight: 1, arbitrary: fc.tuple(cacheId, fc.boolean()).map(([id, valid]) => valueOf(encodeConfirmPath(id, valid))) },
   { weight: 1, arbitrary: someBytes(0, 8).map((data) => valueOf(encodeRemoteCall({ kind: 'cached', id: 1 }, 0, { byteOnly: true, data }))) },
