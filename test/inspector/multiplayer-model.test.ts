@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { MachineHandle } from '../../src/api/machine-handle.js';
 import { GodotError, errorName } from '../../src/godot/constants.js';
 import { MultiplayerModel } from '../../src/inspector/multiplayer-model.js';
@@ -7,6 +7,8 @@ import { describeRemoteEvent, multiplayerRemoteMachine, type MultiplayerRemoteEv
 import { describeMultiplayerEvent, webrtcMultiplayerMachine, type WebRTCMultiplayerEvent } from '../../src/machines/webrtc-multiplayer.js';
 import type { ConnectionRecord } from '../../src/records/record.js';
 import { Recorder } from '../../src/records/recorder.js';
+import { WebRTCMultiplayerPeer } from '../../src/godot4/webrtc-multiplayer-peer.js';
+import { liveMultiplayers } from '../../src/records/multiplayers.js';
 
 /** A WebRTCMultiplayer's machines as the class drives them (a remote's event first, then the multiplayer's), every record into `into`. */
 function multiplayer(name: string, into: (record: ConnectionRecord) => void) {
@@ -126,5 +128,64 @@ describe('the inspector model of Godot 3 WebRTCMultiplayers', () => {
     const again = multiplayer('mp-1', (record) => model.apply(record));
     again.send({ type: 'initialize', id: 7, serverCompatibility: true });
     expect(model.get('mp-1')).toMatchObject({ uniqueId: 7, mode: 'client', records: [expect.objectContaining({ seq: 1 })] });
+  });
+});
+
+describe('the inspector model of Godot 4 WebRTCMultiplayerPeers, from a real peer’s records', () => {
+  const made: WebRTCMultiplayerPeer[] = [];
+  afterEach(() => {
+    for (const mp of made.splice(0)) mp.close();
+  });
+  const fed = () => {
+    const mp = new WebRTCMultiplayerPeer();
+    made.push(mp);
+    return mp;
+  };
+  const applyAll = (model: MultiplayerModel, mp: WebRTCMultiplayerPeer) => {
+    for (const record of mp.get_records()) model.apply(record);
+    return model.get(mp.id)!;
+  };
+
+  it('create_server/client/mesh set mode and id; close() is mode null, id 0', () => {
+    const model = new MultiplayerModel();
+    const server = fed();
+    const client = fed();
+    const mesh = fed();
+    expect(server.create_server()).toBe(GodotError.OK);
+    expect(client.create_client(5)).toBe(GodotError.OK);
+    expect(mesh.create_mesh(7)).toBe(GodotError.OK);
+    expect(applyAll(model, server)).toMatchObject({ machine: 'webrtcMultiplayerPeer', mode: 'server', uniqueId: 1, state: 'connected' });
+    expect(applyAll(model, client)).toMatchObject({ machine: 'webrtcMultiplayerPeer', mode: 'client', uniqueId: 5, state: 'connecting' });
+    expect(applyAll(model, mesh)).toMatchObject({ machine: 'webrtcMultiplayerPeer', mode: 'mesh', uniqueId: 7 });
+    server.close();
+    expect(applyAll(model, server)).toMatchObject({ mode: null, uniqueId: 0, state: 'disconnected' });
+  });
+
+  it('counts refusals by method and drops by reason (the hook SceneMultiplayer records drops with)', () => {
+    const model = new MultiplayerModel();
+    const mp = fed();
+    expect(mp.create_mesh(3)).toBe(GodotError.OK);
+    expect(mp.create_server()).not.toBe(GodotError.OK);
+    expect(mp.create_server()).not.toBe(GodotError.OK);
+    mp.refuseFor('send_auth', GodotError.ERR_UNCONFIGURED, 'not connected');
+    mp.recordDropped(2, 'remote_call: not modelled');
+    mp.recordDropped(4, 'remote_call: not modelled');
+    mp.recordDropped(2, 'malformed: short');
+    const refusal = mp.get_records().find((record) => record.kind === 'refusal')!;
+    expect(refusal.kind === 'refusal' && refusal.states?.webrtcMultiplayerPeer).toBe('connected');
+    const view = applyAll(model, mp);
+    expect(view.refusals).toEqual({ create_server: 2, send_auth: 1 });
+    expect(view.drops).toEqual({ remote_call: 2, malformed: 1 });
+  });
+
+  it('meet() takes a live multiplayer from liveMultiplayers(): mode, id, state, records', () => {
+    const model = new MultiplayerModel();
+    const mp = fed();
+    expect(mp.create_client(9)).toBe(GodotError.OK);
+    const live = liveMultiplayers().find((one) => one.name === mp.id)!;
+    expect(live.machine).toBe('webrtcMultiplayerPeer');
+    model.meet(live);
+    expect(model.get(mp.id)).toMatchObject({ machine: 'webrtcMultiplayerPeer', mode: 'client', uniqueId: 9, state: 'connecting' });
+    expect(model.get(mp.id)!.records.length).toBe(mp.get_records().length);
   });
 });
