@@ -64,8 +64,10 @@ export class SceneCounters {
   }
 }
 
-/** The most paths one sender may announce; beyond it SIMPLIFY_PATH is dropped (bounded memory per peer). */
+/** The most paths one sender may announce; beyond it (or MAX_PATH_CHARS_PER_PEER) SIMPLIFY_PATH is dropped, unconfirmed (bounded memory per peer). */
 export const MAX_PATHS_PER_PEER = 4096;
+/** The most characters over all of one sender's paths (a path fills a packet: 4096 of 64 KiB were 256 MiB). */
+export const MAX_PATH_CHARS_PER_PEER = 256 * 1024;
 
 /**
  * What each sender's SIMPLIFY_PATH announced: cache id → path. A Node process has no scene tree, so
@@ -73,14 +75,17 @@ export const MAX_PATHS_PER_PEER = 4096;
  */
 export class ReceivedPaths {
   private readonly bySender = new Map<number, Map<number, string>>();
+  private readonly chars = new Map<number, number>();
 
   /** 'ok', or why the announcement is dropped. */
   add(from: number, id: number, path: string): 'ok' | 'path_duplicate' | 'path_cache_full' {
     let paths = this.bySender.get(from);
     if (paths === undefined) this.bySender.set(from, (paths = new Map()));
     if (paths.has(id)) return 'path_duplicate';
-    if (paths.size >= MAX_PATHS_PER_PEER) return 'path_cache_full';
+    const chars = (this.chars.get(from) ?? 0) + path.length;
+    if (paths.size >= MAX_PATHS_PER_PEER || chars > MAX_PATH_CHARS_PER_PEER) return 'path_cache_full';
     paths.set(id, path);
+    this.chars.set(from, chars);
     return 'ok';
   }
 
@@ -90,10 +95,12 @@ export class ReceivedPaths {
 
   dropPeer(id: number): void {
     this.bySender.delete(id);
+    this.chars.delete(id);
   }
 
   clear(): void {
     this.bySender.clear();
+    this.chars.clear();
   }
 
   counts(): Record<number, number> {
