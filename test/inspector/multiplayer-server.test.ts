@@ -9,6 +9,8 @@ import { startInspector, type InspectorMessage, type MultiplayerView, type Runni
 import type { ConnectionView } from '../../src/inspector/model.js';
 import { peer } from '../support/loopback.js';
 import { countsConnected, linkMultiplayers, pollMultiplayers } from '../model/multiplayer-link.js';
+import { WebRTCMultiplayerPeer } from '../../src/godot4/webrtc-multiplayer-peer.js';
+import { link, member, pollAll } from '../godot4-unit/webrtc-multiplayer-peer-setup.js';
 
 const inspectors: RunningInspector[] = [];
 const sockets: WebSocket[] = [];
@@ -113,5 +115,57 @@ describe('the inspector lists the Godot 3 WebRTCMultiplayers', () => {
     // The page's script, with the multiplayer part inserted, is JavaScript that parses.
     const script = /<script nonce="[^"]+">([\s\S]*)<\/script>/.exec(page.body)![1]!;
     expect(() => new Script(script)).not.toThrow();
+  });
+});
+
+/** A Godot 4 server (1) and client (2), linked over loopback and connected (closed after the test by `member`). */
+async function godot4Pair() {
+  const server = member('server', 1);
+  const client = member('client', 2);
+  link(server, client);
+  const connected = (m: typeof server, far: number) => m.signals.includes(`peer_connected(${far})`) && m.mp.get_connection_status() === WebRTCMultiplayerPeer.CONNECTION_CONNECTED;
+  await pollAll([server, client], () => connected(server, 2) && connected(client, 1));
+  return { server: server.mp, client: client.mp };
+}
+
+describe('the inspector lists the Godot 4 WebRTCMultiplayerPeers', () => {
+  it('state.json, the hello and the updates have a loopback pair: machine, mode, id, remotes, to the client closed', async () => {
+    const inspector = await startInspector();
+    inspectors.push(inspector);
+    const { server, client } = await godot4Pair();
+    expect(server.id).toMatch(/^mp4-\d+$/);
+
+    const state = await until(async () => {
+      const s = JSON.parse((await get(inspector.port, '/state.json')).body) as State;
+      const both = [server.id, client.id].map((name) => s.multiplayers.find((view) => view.name === name));
+      return both.every((view) => view?.state === 'connected' && view.remotes.some((remote) => remote.state === 'connected')) ? s : undefined;
+    }, 'the Godot 4 pair connected in state.json');
+    const byName = new Map(state.multiplayers.map((view) => [view.name, view]));
+    expect(byName.get(server.id)).toMatchObject({ machine: 'webrtcMultiplayerPeer', state: 'connected', uniqueId: 1, mode: 'server', remotes: [{ id: 2, state: 'connected' }] });
+    expect(byName.get(client.id)).toMatchObject({ machine: 'webrtcMultiplayerPeer', state: 'connected', uniqueId: 2, mode: 'client', remotes: [{ id: 1, state: 'connected' }] });
+    expect(state.connections.map((view) => view.id)).not.toContain(server.id);
+
+    const page = new WebSocket(inspector.url.replace('http://', 'ws://').replace(/\/(\?|$)/, '/ws$1'));
+    sockets.push(page);
+    const messages: InspectorMessage[] = [];
+    page.on('message', (data) => messages.push(JSON.parse(String(data)) as InspectorMessage));
+    const hello = await until(() => messages.find((m): m is Extract<InspectorMessage, { type: 'hello' }> => m.type === 'hello'), 'hello');
+    expect(hello.diagrams.webrtcMultiplayerPeer!.svg).toContain('data-state="connecting"');
+    expect(hello.multiplayers.find((view) => view.name === client.id)).toMatchObject({ machine: 'webrtcMultiplayerPeer', mode: 'client', uniqueId: 2, remotes: [{ id: 1, state: 'connected' }] });
+
+    const updated = (match: (view: MultiplayerView) => boolean, what: string) =>
+      until(() => messages.flatMap((m) => (m.type === 'update' ? m.multiplayers : [])).find(match), what);
+    client.close();
+    const closed = await updated((view) => view.name === client.id && view.state === 'disconnected', 'the client closed');
+    expect(closed).toMatchObject({ machine: 'webrtcMultiplayerPeer', mode: null, uniqueId: 0 });
+    expect(closed.remotes.map((remote) => remote.state)).toEqual(['removed']);
+  }, 30_000);
+
+  it('lists a WebRTCMultiplayerPeer made before the inspector started that records nothing afterwards', async () => {
+    const early = member('mesh', 7).mp;
+    const inspector = await startInspector();
+    inspectors.push(inspector);
+    const state = JSON.parse((await get(inspector.port, '/state.json')).body) as State;
+    expect(state.multiplayers.find((view) => view.name === early.id)).toMatchObject({ machine: 'webrtcMultiplayerPeer', mode: 'mesh', uniqueId: 7, state: 'connected', remotes: [] });
   });
 });
