@@ -183,7 +183,7 @@ describe('npm start: the mesh demo', () => {
     const demo = spawn(process.execPath, demoArgs('--inspect'), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     demo.stdout.on('data', (chunk) => (output += chunk));
-    const exited = new Promise<number | null>((resolve) => demo.on('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) => demo.on('close', (code) => resolve(code)));
     try {
       for (const deadline = Date.now() + 30_000; !output.includes('Ctrl-C stops it'); ) {
         if (Date.now() > deadline) throw new Error(output);

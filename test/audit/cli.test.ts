@@ -91,7 +91,7 @@ describe('npm run example -- --audit FILE, then webrtc-statecharts audit FILE', 
     const demo = spawn(process.execPath, ['--import', 'tsx', 'demo/minimal.ts', '--inspect'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     demo.stdout.on('data', (chunk) => (output += chunk));
-    const exited = new Promise<number | null>((resolve) => demo.on('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) => demo.on('close', (code) => resolve(code)));
     for (const deadline = Date.now() + 20_000; !output.includes('Ctrl-C stops the demo'); ) {
       if (Date.now() > deadline) throw new Error(output);
       await new Promise((resolve) => setTimeout(resolve, 20));

@@ -30,7 +30,7 @@ async function watchDemo(trail: string): Promise<boolean> {
   let output = '';
   demo.stdout.on('data', (chunk) => (output += chunk));
   demo.stderr.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => demo.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => demo.on('close', (code) => resolve(code)));
   const waitFor = async (pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {

@@ -39,7 +39,8 @@ function track(child: ChildProcess): Command {
   let err = '';
   child.stdout!.on('data', (chunk) => (out += chunk));
   child.stderr!.on('data', (chunk) => (err += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': 'exit' can come before the last of stdout has been read, and the test reads it after.
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const command = { child, out: () => out, err: () => err, exited };
   running.push(command);
   return command;
