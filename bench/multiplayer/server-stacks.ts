@@ -1,5 +1,5 @@
 /**
- * The three servers the bench compares, behind one small interface: each makes one connection per
+ * The servers the bench compares, behind one small interface: each makes one connection per
  * client (it offers, as the lower id does in Godot 3's lobbies), and per tick reads every input,
  * then broadcasts one state on channel 3.
  *
@@ -8,6 +8,7 @@
  *   TRANSFER_MODE_UNRELIABLE, as a Godot 3 server script does.
  * - `api`: the same WebRTCMultiplayer under MultiplayerAPI: `poll()` (inputs come as
  *   `network_peer_packet`), then `send_bytes(state, 0, TRANSFER_MODE_UNRELIABLE)`.
+ * - `ours4`, `scene4`: Godot 4's WebRTCMultiplayerPeer, and SceneMultiplayer over it (godot4-server.ts).
  * - `channels`: the layer below alone (WebRTCPeerConnection + WebRTCDataChannel, see ChannelsServer).
  * - `raw`: plain node-datachannel PeerConnections, the same three negotiated channels, the inputs
  *   read in channel 3's onMessage, the state sent with sendMessageBinary on each channel 3.
@@ -20,6 +21,7 @@ import { MultiplayerAPI } from '../../src/godot3/multiplayer-api.js';
 import { MULTIPLAYER_CHANNELS, TransferMode } from '../../src/godot3/constants.js';
 import { DEFAULT_HOLD_MS } from '../../src/adapters/setup-order.js';
 import type { Signal, TurnPlan } from './protocol.js';
+import { Godot4Server } from './godot4-server.js';
 
 export interface ServerStack {
   /** Makes the connection to client `id` and starts its offer; `out` carries its signals to the client. */
@@ -44,15 +46,16 @@ export type InputHandler = (bytes: Uint8Array) => void;
 export const OURS_LONGEST_LIFETIME = 65535;
 
 export function makeServer(plan: TurnPlan, onInput: InputHandler): ServerStack {
+  if (plan.kind === 'ours4' || plan.kind === 'scene4') return new Godot4Server(plan, onInput);
   if (plan.kind === 'raw') return new RawServer(plan, onInput);
   if (plan.kind === 'channels') return new ChannelsServer(plan, onInput);
   return new OurServer(plan, onInput);
 }
 
-const loopback = () => WebRTCPeerConnection.set_default_extension(createNodeDataChannelExtension({ name: 'bench-multiplayer3', bindAddress: '127.0.0.1' }));
+export const loopback = () => WebRTCPeerConnection.set_default_extension(createNodeDataChannelExtension({ name: 'bench-multiplayer3', bindAddress: '127.0.0.1' }));
 
 /** Wires `pc`'s signals to `out`, as a Godot script does, and starts its offer. */
-function offer(pc: WebRTCPeerConnection, out: (signal: Signal) => void): void {
+export function offer(pc: WebRTCPeerConnection, out: (signal: Signal) => void): void {
   pc.session_description_created.connect((type, sdp) => {
     pc.set_local_description(type, sdp);
     out({ type: type as 'offer', sdp });
@@ -61,7 +64,7 @@ function offer(pc: WebRTCPeerConnection, out: (signal: Signal) => void): void {
   pc.create_offer();
 }
 
-function applySignal(pc: WebRTCPeerConnection | undefined, signal: Signal): void {
+export function applySignal(pc: WebRTCPeerConnection | undefined, signal: Signal): void {
   if (!pc) return;
   if (signal.type === 'candidate') pc.add_ice_candidate(signal.mid, 0, signal.candidate);
   else pc.set_remote_description(signal.type, signal.sdp);

@@ -1,5 +1,5 @@
 /**
- * What allocated during a multiplayer server's window: `npx tsx bench/multiplayer3/heap-profile.ts
+ * What allocated during a multiplayer server's window: `npx tsx bench/multiplayer/heap-profile.ts
  * FILE.heapprofile TICKS [TOP]` (written next to each .cpuprofile by `bench/multiplayer3.ts
  * --profile=DIR`). V8's sampling heap profiler: bytes allocated (sampled, live or not) by the
  * allocating function, per tick.

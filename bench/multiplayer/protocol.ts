@@ -4,15 +4,16 @@
  *
  * State (server → every client, channel 3): `stateBytes` bytes, [0] u32 tick, [4] f64 send time (ms
  * since the epoch), zeros after. Input (client → server, channel 3): `inputBytes` bytes, [0] u32
- * client id, [4] u32 sequence, [8] f64 send time, zeros after. Under `api` (MultiplayerAPI.send_bytes)
- * both travel as Godot's RAW packet: one byte 4 before the same bytes.
+ * client id, [4] u32 sequence, [8] f64 send time, zeros after. Under `api` (Godot 3's
+ * MultiplayerAPI.send_bytes) and `scene4` (Godot 4's SceneMultiplayer.send_bytes) both travel as
+ * Godot's RAW packet: the header byte (`rawHeader`: 4 in Godot 3, 3 in Godot 4) before the same bytes.
  */
 
 /** Milliseconds since the epoch with sub-ms resolution; the same clock in every process of this host. */
 export const clock = () => performance.timeOrigin + performance.now();
 
 /** What the server process runs. */
-export type ServerKind = 'ours' | 'raw' | 'api' | 'channels';
+export type ServerKind = 'ours' | 'raw' | 'api' | 'channels' | 'ours4' | 'scene4';
 
 export interface TurnPlan {
   kind: ServerKind;
@@ -24,8 +25,8 @@ export interface TurnPlan {
   /** States broadcast per tick (1; more to load the link). */
   burst: number;
   inputBytes: number;
-  /** Every packet has Godot's RAW byte in front (the MultiplayerAPI row). */
-  rawPrefix: boolean;
+  /** Godot's RAW header byte in front of every packet (4: Godot 3's MultiplayerAPI; 3: Godot 4's SceneMultiplayer), or null. */
+  rawHeader: number | null;
 }
 
 export interface RunWindow {

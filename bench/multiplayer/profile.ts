@@ -1,5 +1,5 @@
 /**
- * Where a multiplayer server's main thread spends a tick: `npx tsx bench/multiplayer3/profile.ts
+ * Where a multiplayer server's main thread spends a tick: `npx tsx bench/multiplayer/profile.ts
  * FILE.cpuprofile TICKS [TOP]` (the files `bench/multiplayer3.ts --profile=DIR` makes; TICKS: the
  * run's window ticks, 60 × seconds by default). Time from the profile's own sample deltas, as µs per
  * tick: by area (a native call made from the library, the library's own JS, the bench's code, Node's

@@ -1,5 +1,5 @@
 /**
- * The game server (`node --import tsx bench/multiplayer3/server-child.ts`, with an IPC channel):
+ * The game server (`node --import tsx bench/multiplayer/server-child.ts`, with an IPC channel):
  * one of the stacks of server-stacks.ts, alone in its process, so that process.cpuUsage() is the
  * server's (its JS and every libdatachannel thread it runs). Ticks at fixed slots from the
  * window's start: each tick reads every input, then broadcasts a state stamped with the time it
@@ -57,7 +57,7 @@ async function connect(turn: TurnPlan, ids: number[], timeoutMs: number): Promis
 }
 
 /**
- * An inspector CPU profile of the window only (a file for bench/multiplayer3/profile.ts), and a
+ * An inspector CPU profile of the window only (a file for bench/multiplayer/profile.ts), and a
  * sampling heap profile of the same window next to it (`.heapprofile`: what allocated the bytes).
  */
 class WindowProfile {

@@ -1,7 +1,7 @@
 /**
- * One process of game clients (`node --import tsx bench/multiplayer3/client-child.ts`, with an IPC
+ * One process of game clients (`node --import tsx bench/multiplayer/client-child.ts`, with an IPC
  * channel): plain node-datachannel PeerConnections that answer the server's offers, with the same
- * three negotiated channels as Godot 3's WebRTCMultiplayer (ids 1..3), each sending an input on
+ * three negotiated channels as Godot 3's WebRTCMultiplayer and Godot 4's WebRTCMultiplayerPeer (ids 1..3), each sending an input on
  * channel 3 every tick and counting the states it gets. The clients are the same whichever server
  * runs, and live outside the server's process, so that the server's CPU is its own.
  */
@@ -45,18 +45,18 @@ function channelsFor(pc: PeerConnection, lifetime: number | null): DataChannel[]
 
 function makeClient(id: number, turn: TurnPlan): Client {
   const pc = new nodeDataChannel.PeerConnection(`client-${id}`, { iceServers: [], disableAutoNegotiation: true, bindAddress: '127.0.0.1' });
-  const client: Client = { id, pc, channels: [], input: new Uint8Array(turn.inputBytes + (turn.rawPrefix ? 1 : 0)), seq: 0, received: 0, hasRemote: false, held: [] };
-  if (turn.rawPrefix) client.input[0] = 4;
+  const client: Client = { id, pc, channels: [], input: new Uint8Array(turn.inputBytes + (turn.rawHeader === null ? 0 : 1)), seq: 0, received: 0, hasRemote: false, held: [] };
+  if (turn.rawHeader !== null) client.input[0] = turn.rawHeader;
   pc.onStateChange(() => {});
   pc.onLocalDescription((sdp, type) => send({ cmd: 'signal', from: id, signal: { type: type as 'answer', sdp } }));
   pc.onLocalCandidate((candidate, mid) => send({ cmd: 'signal', from: id, signal: { type: 'candidate', mid, candidate } }));
   client.channels = channelsFor(pc, turn.lifetime);
-  const offset = turn.rawPrefix ? 1 : 0;
+  const offset = turn.rawHeader === null ? 0 : 1;
   client.channels[2]!.onMessage((message) => {
     if (typeof message === 'string') return void malformed++;
     const bytes = message instanceof ArrayBuffer ? new Uint8Array(message) : new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
     const at = clock();
-    if (offset === 1 && bytes[0] !== 4) return void malformed++;
+    if (offset === 1 && bytes[0] !== turn.rawHeader) return void malformed++;
     const sentAt = sentAtOf(bytes.subarray(offset), turn.stateBytes, 4);
     if (Number.isNaN(sentAt)) return void malformed++;
     if (window !== null && sentAt >= window.t0 && sentAt < window.t1) {
@@ -93,7 +93,7 @@ function run(w: RunWindow, turn: TurnPlan): void {
   latency = new Samples(Math.ceil(((w.t1 - w.t0) / 1000) * turn.hz * turn.burst * clients.length) + 1000);
   cpuAtRun = process.cpuUsage();
   const period = 1000 / turn.hz;
-  const offset = turn.rawPrefix ? 1 : 0;
+  const offset = turn.rawHeader === null ? 0 : 1;
   let slot = 0;
   const step = () => {
     const now = clock();
