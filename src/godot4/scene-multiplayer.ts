@@ -194,11 +194,12 @@ export class SceneMultiplayer {
     return GodotError.OK;
   }
 
-  /** Godot's `clear()`: forgets connected and pending peers and the received paths, with no signal (the counters stay). */
+  /** Godot's `clear()`: forgets connected and pending peers and the received paths, with no signal (the counts stay). */
   clear(): void {
     this.lastStatus = ConnectionStatus.CONNECTION_DISCONNECTED;
     this.connected.clear();
     this.pending.clear();
+    this.counters.forgetPeers();
     this.paths.clear();
     this.events.stop();
   }

@@ -82,6 +82,8 @@ function processRelay(context: SceneReceiveContext, from: number, target: number
     }
   } else {
     if (from !== 1) return context.drop(from, 'relay_not_from_server', `RELAY from ${from}, not the server`);
+    // Not Godot, which would emit peer_packet for a source it never announced: only ADD_PEER's peers (and 1) are sources.
+    if (!context.connected.has(target)) return context.drop(from, 'relay_unknown_peer', `RELAY from the server as ${target}, a peer it never announced with ADD_PEER`);
     process = true;
   }
   if (!process) return;

@@ -59,6 +59,11 @@ export class SceneCounters {
     this.recorded.delete(id);
   }
 
+  /** clear(): no peer is left, so a drop from one with the same id later is recorded again. */
+  forgetPeers(): void {
+    this.recorded.clear();
+  }
+
   droppedCounts(): Partial<Record<SceneDropReason, number>> {
     return Object.fromEntries(this.dropped) as Partial<Record<SceneDropReason, number>>;
   }

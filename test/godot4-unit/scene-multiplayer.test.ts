@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GodotError } from '../../src/godot/constants.js';
 import { ConnectionStatus } from '../../src/godot4/constants.js';
 import { SceneMultiplayer, type SceneMultiplayerOptions } from '../../src/godot4/scene-multiplayer.js';
+import { SceneCounters } from '../../src/godot4/scene-stats.js';
 import { bytesOf, FakeNet, type FakePeer, hex } from './scene-multiplayer-fake.js';
 
 interface Node {
@@ -213,6 +214,18 @@ describe('SceneMultiplayer RAW and RELAY (§2.4, §2.5)', () => {
     expect(net.wire.filter((p) => p.from === 2).at(-1)!.bytes[0]).toBe(3); // the last, to 1: plain RAW
   });
 
+  it('a client drops a RELAY from the server whose source it was never told of with ADD_PEER (Godot would emit peer_packet for it)', () => {
+    const { s, c2, c3 } = star();
+    expect(c2.mp.get_peers()).toEqual([1, 3]);
+    s.peer.set_target_peer(2);
+    s.peer.put_packet(bytesOf('070309000000' + '03ee'));
+    s.peer.put_packet(bytesOf('070303000000' + '03ff'));
+    pollAll([s, c2, c3], 1);
+    expect(c2.raw).toEqual(['3:ff:3']);
+    expect(c2.mp.get_stats().dropped).toEqual({ relay_unknown_peer: 1 });
+    expect(c2.peer.drops).toEqual([expect.stringContaining('as 9, a peer it never announced with ADD_PEER')]);
+  });
+
   it('a server broadcast is one put per admitted peer; RELAY to an unknown peer or from a non-server is dropped', () => {
     const { net, s, c2, c3 } = star();
     const before = net.wire.length;
@@ -287,6 +300,22 @@ describe('SceneMultiplayer path cache and the commands it does not model (§2.6�
     expect(s.mp.get_stats().dropped).toEqual({ remote_call: 2, spawn: 1, despawn: 1, sync: 2, malformed: 3, unknown_command: 2 });
     expect(s.mp.get_stats().received).toBe(11);
     expect(s.peer.drops.length).toBe(6); // one record per reason and peer
+  });
+
+  it('drops are recorded once per reason and peer until clear() forgets the peers; the counts stay', () => {
+    const counters = new SceneCounters();
+    expect([counters.drop(2, 'spawn'), counters.drop(2, 'spawn'), counters.drop(3, 'spawn')]).toEqual([true, false, true]);
+    counters.forgetPeer(2);
+    expect([counters.drop(2, 'spawn'), counters.drop(3, 'spawn')]).toEqual([true, false]);
+    counters.forgetPeers();
+    expect([counters.drop(2, 'spawn'), counters.drop(3, 'spawn')]).toEqual([true, true]);
+    expect(counters.droppedCounts()).toEqual({ spawn: 7 });
+    const { s, c2 } = star();
+    c2.peer.set_target_peer(1);
+    c2.peer.put_packet(bytesOf('04'));
+    pollAll([s, c2], 1);
+    s.mp.clear();
+    expect(s.mp.get_stats().dropped).toEqual({ spawn: 1 });
   });
 
   it('a throwing peer_packet listener or auth_callback is counted, not propagated', () => {

@@ -432,6 +432,7 @@ class SceneRun {
     if (!read.relaying) return expect1('relay_not_supported');
     const server = this.h.selfId === 1;
     if (!server && read.from !== 1) return expect1('relay_not_from_server');
+    if (!server && !read.peers.includes(packet.peer)) return expect1('relay_unknown_peer');
     if (server && packet.peer > 0 && !read.peers.includes(packet.peer)) return expect1('relay_unknown_peer');
     const processes = server ? packet.peer <= 0 && packet.peer !== -1 : true;
     if (!processes) {
