@@ -21,7 +21,7 @@ import { MultiplayerAPI } from '../../src/godot3/multiplayer-api.js';
 import { MULTIPLAYER_CHANNELS, TransferMode } from '../../src/godot3/constants.js';
 import { DEFAULT_HOLD_MS } from '../../src/adapters/setup-order.js';
 import type { Signal, TurnPlan } from './protocol.js';
-import { Godot4Server } from './godot4-server.js';
+import { godot4Server } from './godot4-server.js';
 
 export interface ServerStack {
   /** Makes the connection to client `id` and starts its offer; `out` carries its signals to the client. */
@@ -46,10 +46,10 @@ export type InputHandler = (bytes: Uint8Array) => void;
 export const OURS_LONGEST_LIFETIME = 65535;
 
 export function makeServer(plan: TurnPlan, onInput: InputHandler): ServerStack {
-  if (plan.kind === 'ours4' || plan.kind === 'scene4') return new Godot4Server(plan, onInput);
+  if (plan.kind === 'ours4' || plan.kind === 'scene4') return godot4Server(plan, onInput);
   if (plan.kind === 'raw') return new RawServer(plan, onInput);
   if (plan.kind === 'channels') return new ChannelsServer(plan, onInput);
-  return new OurServer(plan, onInput);
+  return godot3Server(plan, onInput);
 }
 
 export const loopback = () => WebRTCPeerConnection.set_default_extension(createNodeDataChannelExtension({ name: 'bench-multiplayer3', bindAddress: '127.0.0.1' }));
@@ -70,31 +70,42 @@ export function applySignal(pc: WebRTCPeerConnection | undefined, signal: Signal
   else pc.set_remote_description(signal.type, signal.sdp);
 }
 
-class OurServer implements ServerStack {
-  private readonly mp = new WebRTCMultiplayer({ recordCapacity: 256 });
-  private readonly api: MultiplayerAPI | null;
+/** What OurServer drives: Godot 3's WebRTCMultiplayer and Godot 4's WebRTCMultiplayerPeer have it name for name. */
+export type GodotPeer = Pick<
+  WebRTCMultiplayer,
+  'add_peer' | 'poll' | 'get_available_packet_count' | 'get_packet_peer' | 'get_packet' | 'set_target_peer' | 'set_transfer_mode' | 'put_packet' | 'get_stats' | 'get_records' | 'close' | 'peer_connected' | 'peer_disconnected'
+>;
+
+/** The API layer above the peer (Godot 3's MultiplayerAPI, Godot 4's SceneMultiplayer): its poll, its signals, its send_bytes to everyone. */
+export interface GodotApi {
+  poll(): void;
+  sendToAll(state: Uint8Array): GodotError;
+  peer_connected: GodotPeer['peer_connected'];
+  peer_disconnected: GodotPeer['peer_disconnected'];
+  counts(): Record<string, number>;
+  close(): void;
+}
+
+/** A Godot server script's tick over `peer` (and `api` above it, when given): see the file's comment. */
+export class OurServer implements ServerStack {
   private readonly connections = new Map<number, WebRTCPeerConnection>();
   private announced = 0;
 
   constructor(
     private readonly plan: TurnPlan,
     private readonly onInput: InputHandler,
+    private readonly peer: GodotPeer,
+    private readonly api: GodotApi | null,
   ) {
-    loopback();
-    this.mp.initialize(1);
-    this.mp.peer_connected.connect(() => this.announced++);
-    this.mp.peer_disconnected.connect(() => this.announced--);
-    this.api = plan.kind === 'api' ? new MultiplayerAPI() : null;
-    if (this.api) {
-      this.api.set_network_peer(this.mp);
-      this.api.network_peer_packet.connect((_id, packet) => onInput(packet));
-    }
+    const announcer = api ?? peer;
+    announcer.peer_connected.connect(() => this.announced++);
+    announcer.peer_disconnected.connect(() => this.announced--);
   }
 
   add(id: number, out: (signal: Signal) => void): void {
     const pc = new WebRTCPeerConnection();
-    const code = this.mp.add_peer(pc, id, this.plan.lifetime ?? OURS_LONGEST_LIFETIME);
-    if (code !== GodotError.OK) throw new Error(`add_peer(${id}) returned ${code}: ${JSON.stringify(this.mp.get_records().at(-1))}`);
+    const code = this.peer.add_peer(pc, id, this.plan.lifetime ?? OURS_LONGEST_LIFETIME);
+    if (code !== GodotError.OK) throw new Error(`add_peer(${id}) returned ${code}: ${JSON.stringify(this.peer.get_records().at(-1))}`);
     this.connections.set(id, pc);
     offer(pc, out);
   }
@@ -109,36 +120,57 @@ class OurServer implements ServerStack {
 
   pump(): void {
     if (this.api) this.api.poll();
-    else this.mp.poll();
+    else this.peer.poll();
   }
 
   read(): void {
     if (this.api) return void this.api.poll();
-    const mp = this.mp;
-    mp.poll();
-    while (mp.get_available_packet_count() > 0) {
-      mp.get_packet_peer();
-      this.onInput(mp.get_packet());
+    const peer = this.peer;
+    peer.poll();
+    while (peer.get_available_packet_count() > 0) {
+      peer.get_packet_peer();
+      this.onInput(peer.get_packet());
     }
   }
 
   broadcast(state: Uint8Array): number {
-    if (this.api) return this.api.send_bytes(state, 0, TransferMode.TRANSFER_MODE_UNRELIABLE) === GodotError.OK ? this.announced : 0;
-    const mp = this.mp;
-    mp.set_target_peer(0);
-    mp.set_transfer_mode(TransferMode.TRANSFER_MODE_UNRELIABLE);
-    return mp.put_packet(state) === GodotError.OK ? this.announced : 0;
+    if (this.api) return this.api.sendToAll(state) === GodotError.OK ? this.announced : 0;
+    const peer = this.peer;
+    peer.set_target_peer(0);
+    peer.set_transfer_mode(TransferMode.TRANSFER_MODE_UNRELIABLE);
+    return peer.put_packet(state) === GodotError.OK ? this.announced : 0;
   }
 
   counts(): Record<string, number> {
-    const stats = this.mp.get_stats();
+    const stats = this.peer.get_stats();
     const { messages_sent, messages_received } = stats.modes.unreliable;
-    return { unreliable_sent: messages_sent, unreliable_received: messages_received, packets_refused: stats.packets_refused, packets_dropped: stats.packets_dropped };
+    return { unreliable_sent: messages_sent, unreliable_received: messages_received, packets_refused: stats.packets_refused, packets_dropped: stats.packets_dropped, ...this.api?.counts() };
   }
 
   close(): void {
-    this.mp.close();
+    this.api?.close();
+    this.peer.close();
   }
+}
+
+/** Godot 3's server: WebRTCMultiplayer.initialize(1), and MultiplayerAPI over it for `api`. */
+function godot3Server(plan: TurnPlan, onInput: InputHandler): OurServer {
+  loopback();
+  const mp = new WebRTCMultiplayer({ recordCapacity: 256 });
+  mp.initialize(1);
+  if (plan.kind !== 'api') return new OurServer(plan, onInput, mp, null);
+  const api = new MultiplayerAPI();
+  api.set_network_peer(mp);
+  api.network_peer_packet.connect((_id, packet) => onInput(packet));
+  return new OurServer(plan, onInput, mp, {
+    poll: () => api.poll(),
+    sendToAll: (state) => api.send_bytes(state, 0, TransferMode.TRANSFER_MODE_UNRELIABLE),
+    // Counted from the peer's signals, as before the Godot 4 bench shared this class.
+    peer_connected: mp.peer_connected,
+    peer_disconnected: mp.peer_disconnected,
+    counts: () => ({}),
+    close: () => {},
+  });
 }
 
 /**
