@@ -46,7 +46,7 @@ export class PendingPeers {
 
   /** The pending peers whose time is up (`timeoutMs` 0: never). */
   expired(timeoutMs: number): number[] {
-    if (timeoutMs <= 0) return [];
+    if (timeoutMs <= 0 || this.peers.size === 0) return [];
     const now = this.now();
     return [...this.peers].filter(([, pending]) => pending.since + timeoutMs <= now).map(([id]) => id);
   }

@@ -63,6 +63,7 @@ export class SceneMultiplayer {
   private relay: boolean;
   private remoteSenderId = 0;
   private receiving = false;
+  private context: SceneReceiveContext | null = null;
   private readonly events: SceneDispatch;
   private readonly onPeerConnected = (id: number) => {
     this.addPeer(id);
@@ -403,8 +404,10 @@ export class SceneMultiplayer {
     const budget = peer.get_available_packet_count();
     this.receiving = true;
     try {
-      for (let read = 0; read < budget && this.peer === peer && peer.get_available_packet_count() > 0; read++) {
+      for (let read = 0; read < budget && this.peer === peer; read++) {
+        // 0: no packet left (a handler took some). Cheaper than get_available_packet_count(), which counts every peer's channels.
         const from = peer.get_packet_peer();
+        if (from === 0) break;
         const channel = peer.get_packet_channel();
         const mode = peer.get_packet_mode();
         const bytes = peer.get_packet();
@@ -454,7 +457,13 @@ export class SceneMultiplayer {
     }
   }
 
+  /** The same object for every read from `peer` (made once: a read is per poll, and a context is a dozen closures). */
   private receiveContext(peer: MultiplayerPeer4): SceneReceiveContext {
+    if (this.context?.peer !== peer) this.context = this.makeReceiveContext(peer);
+    return this.context;
+  }
+
+  private makeReceiveContext(peer: MultiplayerPeer4): SceneReceiveContext {
     return {
       peer,
       connected: this.connected,
