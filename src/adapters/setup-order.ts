@@ -25,14 +25,17 @@
  *   answerer's ClientHello. The offer says so with `a=x-webrtc-statecharts-setup:offerer-first`
  *   (other stacks ignore an attribute they do not know).
  * - **As answerer of an offer marked that way**, this end answers as libdatachannel does.
- * - **As answerer of an `actpass` offer from a stack that picks stream ids by its DTLS role**
- *   (`dtlsRoleStack`), it answers `passive` (RFC 5763 §5 lets the answerer pick; the offer is
- *   applied natively as if it said `a=setup:active`) and holds the answer until its own ICE has
- *   connected, or `holdMs`: it checks first, its DTLS server exists, and only then can the
- *   offerer connect and send its ClientHello. Against a libdatachannel offerer on the same host
- *   this still leaves that offerer's early fingerprint check possible (about 1 setup in 150 to 1
- *   in 1500 on loopback, none measured with libwebrtc), and it is what removes their one-second
- *   stalls.
+ * - **As answerer of an `actpass` offer from libwebrtc or Firefox**, stacks that pick stream ids
+ *   by their DTLS role (`dtlsRoleStack`), it answers `passive` (RFC 5763 §5 lets the answerer
+ *   pick; the offer is applied natively as if it said `a=setup:active`) and holds the answer until
+ *   its own ICE has connected, or `holdMs`: it checks first, its DTLS server exists, and only then
+ *   can the offerer connect and send its ClientHello.
+ * - **As answerer of a libdatachannel offer** (a raw node-datachannel peer, Godot's native peer),
+ *   it answers as libdatachannel does (`active`, at once). The passive answer held, which removed
+ *   their one-second stalls, left that offerer's early fingerprint check possible: about 1 setup
+ *   in 150 to 1 in 1500 one at a time on loopback, but 7 and 8 of 160 (4–5 %) with 8 setups at
+ *   once, quiet and loaded (2026-12-02, `bench/setup-race.ts`), while the active answer failed
+ *   none and stalled 6 and 5 of 160. A game server takes its players' offers at once.
  * - **As answerer of any other offer**, it answers as libdatachannel does (`active`, at once).
  *
  * Why only those stacks: the end that opens an in-band channel picks its stream id, even as DTLS
@@ -107,9 +110,17 @@ export function dtlsRoleStack(sdp: string): string | null {
   return DTLS_ROLE_STACKS.find(([, pattern]) => pattern.test(origin))?.[0] ?? null;
 }
 
-/** Whether this end should answer `passive` (be the DTLS server) to this remote offer. */
+/**
+ * Whether this end should answer `passive` (be the DTLS server) to this remote offer: a DTLS-role
+ * stack's, but not libdatachannel's. A libdatachannel offerer (Godot's native peer among them)
+ * answered passive with the answer held has already answered this end's checks when the answer
+ * reaches it, so its early fingerprint check can fail the connection: 7 and 8 of 160 setups
+ * with 8 at once, quiet and loaded, against none answered active at once, which stalled 6 and 5
+ * (`npx tsx bench/setup-race.ts`, BENCHMARKS.md). A failed join is worse than a one-second one.
+ */
 export function answersPassive(order: SetupOrder, offer: string): boolean {
-  return order === 'auto' && offersActpass(offer) && !isOffererFirst(offer) && dtlsRoleStack(offer) !== null;
+  const stack = dtlsRoleStack(offer);
+  return order === 'auto' && offersActpass(offer) && !isOffererFirst(offer) && stack !== null && stack !== 'libdatachannel';
 }
 
 /**

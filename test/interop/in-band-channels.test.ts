@@ -10,11 +10,11 @@ import '../support/loopback.js';
 import { HostileRemote, type LibraryEnd, until } from '../hostile/support/remote.js';
 import { useLibraryEnds } from '../hostile/support/ends.js';
 
-/** Each stack, its fixture, and how this end answers its offer (setup-order.ts): passive only to stacks whose stream ids follow their DTLS role. */
+/** Each stack, its fixture, and how this end answers its offer (setup-order.ts): passive only to stacks whose stream ids follow their DTLS role, libdatachannel excepted (its early fingerprint check). */
 const STACKS = [
   ['werift', 'w3c-peer.ts', ['werift'], 'active'],
   ['@roamhq/wrtc', 'w3c-peer.ts', ['wrtc'], 'passive'],
-  ['node-datachannel', 'raw-peer.ts', [], 'passive'],
+  ['node-datachannel', 'raw-peer.ts', [], 'active'],
 ] as const;
 
 const ends = useLibraryEnds();
@@ -44,7 +44,8 @@ async function pingPong(end: LibraryEnd, channel: WebRTCDataChannel, label: stri
 /**
  * Runs `body` on a new pair, again (at most `attempts` times) only when the remote itself reports
  * the failure of libdatachannel 0.24.5's early fingerprint check: an offerer of that stack
- * answered passive can meet it on a busy CPU (rare: README, Setup order). Any other failure fails
+ * answered passive can meet it on a busy CPU (README, Setup order; it is answered active since
+ * 2026-12-02, so this should not happen any more). Any other failure fails
  * at once, and says what both ends reported.
  */
 async function onFreshPairs(open: () => LibraryEnd, body: (end: LibraryEnd) => Promise<void>, attempts = 3): Promise<void> {
