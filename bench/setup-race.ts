@@ -1,11 +1,17 @@
 /**
  * How often a setup with a raw libdatachannel offerer fails, and how often it stalls, with this
- * library answering in each setup order (`auto`, the default: a passive answer held until this
- * end's ICE is up; `stack`: libdatachannel's own, an active answer at once), in the same run,
- * taking turns. The offerer is a child process trickling its candidates at once (as a Godot
- * native peer does); `--parallel` setups run at once, `--busy` busy loops load the cores.
+ * library answering it each way, in the same run, taking turns:
  *
- *   npx tsx bench/setup-race.ts [--setups=160] [--parallel=8] [--busy=2] [--orders=auto,stack]
+ * - `held`: a passive answer held until this end's ICE is up (what `auto` did for libdatachannel
+ *   offerers until 2026-12-02, and still does for libwebrtc's): the offer's `o=` line is shown to
+ *   this end as libwebrtc's, nothing else changes;
+ * - `auto`: the default, now an active answer at once for libdatachannel;
+ * - `stack`: libdatachannel's own order (the same answer, and this end's offers unheld).
+ *
+ * The offerer is a child process trickling its candidates at once (as a Godot native peer does);
+ * `--parallel` setups run at once, `--busy` busy loops load the cores.
+ *
+ *   npx tsx bench/setup-race.ts [--setups=160] [--parallel=8] [--busy=2] [--variants=held,auto(,stack)]
  *
  * A failure is classified from the offerer's libdatachannel log: `early fingerprint check` when
  * its DTLS handshake failed with `certificate verify failed` (it checked this end's certificate
@@ -14,7 +20,7 @@
  * Loopback only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { WebRTCDataChannel, WebRTCPeerConnection, createNodeDataChannelExtension, type SetupOrder } from '../src/index.js';
+import { WebRTCDataChannel, WebRTCPeerConnection, createNodeDataChannelExtension } from '../src/index.js';
 import { HostileRemote, LibraryEnd } from '../test/hostile/support/remote.js';
 import { machineInfo } from './lib/machine.js';
 import { table } from './lib/report.js';
@@ -24,34 +30,42 @@ const option = (name: string, fallback: number) => Math.max(0, Math.round(Number
 const setups = Math.min(2000, option('setups', 160));
 const parallel = Math.min(16, option('parallel', 8));
 const busy = Math.min(8, Number(argv.find((a) => a.startsWith('--busy='))?.slice(7) ?? 2));
-const orders = (argv.find((a) => a.startsWith('--orders='))?.slice(9).split(',') ?? ['auto', 'stack']) as SetupOrder[];
+type Variant = 'held' | 'auto' | 'stack';
+const orders = (argv.find((a) => a.startsWith('--variants='))?.slice(11).split(',') ?? ['held', 'auto']) as Variant[];
+for (const order of orders) if (!['held', 'auto', 'stack'].includes(order)) throw new Error(`--variants: ${order} is not held, auto or stack`);
 const rounds = 4;
 const remoteScript = new URL('./setup-race/remote.ts', import.meta.url);
 
 interface Outcome {
   ms: number;
   failed: string | null;
+  /** The a=setup of this end's answer. */
+  setup?: string;
 }
 
-async function setup(order: SetupOrder): Promise<Outcome> {
-  WebRTCPeerConnection.set_default_extension(createNodeDataChannelExtension({ name: `setup-race-${order}`, bindAddress: '127.0.0.1', setupOrder: order }));
+async function setup(order: Variant): Promise<Outcome> {
+  WebRTCPeerConnection.set_default_extension(createNodeDataChannelExtension({ name: `setup-race-${order}`, bindAddress: '127.0.0.1', setupOrder: order === 'stack' ? 'stack' : 'auto' }));
   const remote = HostileRemote.startScript(remoteScript);
   let started = 0;
   try {
-    await remote.next('offer', 30_000);
+    const offer = await remote.next('offer', 30_000);
+    // LibraryEnd reads the same message object: under `held`, this end sees a libwebrtc origin line.
+    if (order === 'held') offer.sdp = String(offer.sdp).replace(/^o=rtc (\d+) 0 IN IP4 127\.0\.0\.1$/m, 'o=- $1 2 IN IP4 127.0.0.1');
     started = Date.now();
     const end = new LibraryEnd(remote);
     let channel: WebRTCDataChannel | null = null;
     end.pc.data_channel_received.connect((received) => (channel = received));
+    let setup: string | undefined;
+    end.pc.session_description_created.connect((_type, sdp) => (setup = /^a=setup:(\w+)/m.exec(sdp)?.[1]));
     try {
       for (const deadline = started + 20_000; ; ) {
         const state = end.pc.get_connection_state();
-        if (channel !== null && (channel as WebRTCDataChannel).get_ready_state() === WebRTCDataChannel.STATE_OPEN) return { ms: Date.now() - started, failed: null };
+        if (channel !== null && (channel as WebRTCDataChannel).get_ready_state() === WebRTCDataChannel.STATE_OPEN) return { ms: Date.now() - started, failed: null, setup };
         if (state === WebRTCPeerConnection.STATE_FAILED || state === WebRTCPeerConnection.STATE_CLOSED || Date.now() > deadline) {
           await new Promise((resolve) => setTimeout(resolve, 100));
           const log = remote.stderr.join('');
           const why = /certificate verify failed/.test(log) ? 'early fingerprint check' : Date.now() > deadline ? 'not open in 20 s' : `other: ${log.split('\n').filter(Boolean).slice(-2).join(' / ') || 'no log'}`;
-          return { ms: Date.now() - started, failed: why };
+          return { ms: Date.now() - started, failed: why, setup };
         }
         await new Promise((resolve) => setTimeout(resolve, 2));
       }
@@ -71,8 +85,8 @@ process.on('exit', stopLoops);
 
 const machine = machineInfo();
 console.log(`$ npx tsx bench/setup-race.ts${argv.length ? ' ' + argv.join(' ') : ''}`);
-console.log(`${machine.cpuModel}, ${machine.nproc} cores, node-datachannel ${machine.versions['node-datachannel']}; ${setups} setups per order, ${parallel} at once, ${busy} busy loops, orders taking turns in ${rounds} rounds`);
-const outcomes = new Map<SetupOrder, Outcome[]>(orders.map((order) => [order, []]));
+console.log(`${machine.cpuModel}, ${machine.nproc} cores, node-datachannel ${machine.versions['node-datachannel']}; ${setups} setups per order, ${parallel} at once, ${busy} busy loops, variants taking turns in ${rounds} rounds`);
+const outcomes = new Map<Variant, Outcome[]>(orders.map((order) => [order, []]));
 const perRound = Math.ceil(setups / rounds);
 for (let round = 0; round < rounds; round++) {
   for (const order of orders) {
@@ -97,13 +111,13 @@ const median = (xs: number[]) => {
 console.log(
   '\n' +
     table(
-      ['order', 'setups', 'failed', 'early fingerprint check', 'other failures', 'stalled > 500 ms', 'median ms to open', 'p90 ms'],
+      ['answer', 'a=setup answered', 'setups', 'failed', 'early fingerprint check', 'other failures', 'stalled > 500 ms', 'median ms to open', 'p90 ms'],
       orders.map((order) => {
         const list = outcomes.get(order)!;
         const open = list.filter((o) => o.failed === null).map((o) => o.ms);
         const failed = list.filter((o) => o.failed !== null);
         const sorted = [...open].sort((a, b) => a - b);
-        return [order, list.length, failed.length, failed.filter((o) => o.failed === 'early fingerprint check').length, failed.filter((o) => o.failed !== 'early fingerprint check').length, open.filter((ms) => ms > 500).length, median(open), sorted[Math.floor(sorted.length * 0.9)] ?? NaN];
+        return [order, [...new Set(list.map((o) => o.setup ?? 'none'))].join(' '), list.length, failed.length, failed.filter((o) => o.failed === 'early fingerprint check').length, failed.filter((o) => o.failed !== 'early fingerprint check').length, open.filter((ms) => ms > 500).length, median(open), sorted[Math.floor(sorted.length * 0.9)] ?? NaN];
       }),
     ),
 );

@@ -32,10 +32,11 @@
  *   can the offerer connect and send its ClientHello.
  * - **As answerer of a libdatachannel offer** (a raw node-datachannel peer, Godot's native peer),
  *   it answers as libdatachannel does (`active`, at once). The passive answer held, which removed
- *   their one-second stalls, left that offerer's early fingerprint check possible: about 1 setup
- *   in 150 to 1 in 1500 one at a time on loopback, but 7 and 8 of 160 (4–5 %) with 8 setups at
- *   once, quiet and loaded (2026-12-02, `bench/setup-race.ts`), while the active answer failed
- *   none and stalled 6 and 5 of 160. A game server takes its players' offers at once.
+ *   their one-second stalls, left that offerer's early fingerprint check open wide: about 1 setup
+ *   in 150 to 1 in 1500 one at a time on loopback, but 35 of 640 (5.5 %) with 8 setups at once,
+ *   quiet and loaded (2026-12-02, `bench/setup-race.ts`), where the active answer failed 3 of 640
+ *   (0.5 %: the offerer, now DTLS server, can still check early, a round trip later) and stalled
+ *   25 of 640 by a second. A game server takes its players' offers at once.
  * - **As answerer of any other offer**, it answers as libdatachannel does (`active`, at once).
  *
  * Why only those stacks: the end that opens an in-band channel picks its stream id, even as DTLS
@@ -114,9 +115,9 @@ export function dtlsRoleStack(sdp: string): string | null {
  * Whether this end should answer `passive` (be the DTLS server) to this remote offer: a DTLS-role
  * stack's, but not libdatachannel's. A libdatachannel offerer (Godot's native peer among them)
  * answered passive with the answer held has already answered this end's checks when the answer
- * reaches it, so its early fingerprint check can fail the connection: 7 and 8 of 160 setups
- * with 8 at once, quiet and loaded, against none answered active at once, which stalled 6 and 5
- * (`npx tsx bench/setup-race.ts`, BENCHMARKS.md). A failed join is worse than a one-second one.
+ * reaches it, so its early fingerprint check can fail the connection: 35 of 640 setups with 8
+ * at once, quiet and loaded, against 3 of 640 answered active at once, which stalled 25 by a
+ * second (`npx tsx bench/setup-race.ts`, BENCHMARKS.md). A failed join is worse than a slow one.
  */
 export function answersPassive(order: SetupOrder, offer: string): boolean {
   const stack = dtlsRoleStack(offer);

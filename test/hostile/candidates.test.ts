@@ -70,11 +70,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A library end connected to a candidate-remote started with `options`, its channel open. What these
- * tests prove comes after the connection. The remote is a raw libdatachannel offerer, and about 1
- * setup in 40 with several at once on 2 loaded cores fails by libdatachannel's early fingerprint
- * check (the remote checks our certificate before it has stored our answer: setup-order.ts,
- * `npx tsx bench/setup-race.ts`), so a setup that fails is retried, at most 3 in all, each retry
- * printed with how long the failed one took.
+ * tests prove comes after the connection. The remote is a raw libdatachannel offerer: while this
+ * library answered such offers passive, about 1 setup in 40 on 2 loaded cores failed by
+ * libdatachannel's early fingerprint check (the remote checked our certificate before it had
+ * stored our answer: setup-order.ts, `npx tsx bench/setup-race.ts`). They are answered active now,
+ * which that bench found about ten times rarer to fail (0.5 %); a setup that fails is still
+ * retried, at most 3 in all, each retry printed with how long the failed one took.
  */
 async function connectedEnd(options: object, timeoutMs: number): Promise<{ end: LibraryEnd; channel: WebRTCDataChannel }> {
   for (let attempt = 1; ; attempt++) {
