@@ -24,12 +24,17 @@ import { WebRTCDataChannel, WebRTCPeerConnection, createNodeDataChannelExtension
 import { HostileRemote, LibraryEnd } from '../test/hostile/support/remote.js';
 import { machineInfo } from './lib/machine.js';
 import { table } from './lib/report.js';
+import { percentile } from './lib/stats.js';
 
 const argv = process.argv.slice(2);
-const option = (name: string, fallback: number) => Math.max(0, Math.round(Number(argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback))) || fallback;
-const setups = Math.min(2000, option('setups', 160));
-const parallel = Math.min(16, option('parallel', 8));
-const busy = Math.min(8, Number(argv.find((a) => a.startsWith('--busy='))?.slice(7) ?? 2));
+/** --name=N as a whole number from `min` to `max`; `fallback` when absent or not a number. */
+const option = (name: string, fallback: number, min: number, max: number) => {
+  const value = Math.round(Number(argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback));
+  return Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
+};
+const setups = option('setups', 160, 1, 2000);
+const parallel = option('parallel', 8, 1, 16);
+const busy = option('busy', 2, 0, 8);
 type Variant = 'held' | 'auto' | 'stack';
 const orders = (argv.find((a) => a.startsWith('--variants='))?.slice(11).split(',') ?? ['held', 'auto']) as Variant[];
 for (const order of orders) if (!['held', 'auto', 'stack'].includes(order)) throw new Error(`--variants: ${order} is not held, auto or stack`);
@@ -104,10 +109,6 @@ for (let round = 0; round < rounds; round++) {
 }
 stopLoops();
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor(s.length / 2)]! : NaN;
-};
 console.log(
   '\n' +
     table(
@@ -117,7 +118,7 @@ console.log(
         const open = list.filter((o) => o.failed === null).map((o) => o.ms);
         const failed = list.filter((o) => o.failed !== null);
         const sorted = [...open].sort((a, b) => a - b);
-        return [order, [...new Set(list.map((o) => o.setup ?? 'none'))].join(' '), list.length, failed.length, failed.filter((o) => o.failed === 'early fingerprint check').length, failed.filter((o) => o.failed !== 'early fingerprint check').length, open.filter((ms) => ms > 500).length, median(open), sorted[Math.floor(sorted.length * 0.9)] ?? NaN];
+        return [order, [...new Set(list.map((o) => o.setup ?? 'none'))].join(' '), list.length, failed.length, failed.filter((o) => o.failed === 'early fingerprint check').length, failed.filter((o) => o.failed !== 'early fingerprint check').length, open.filter((ms) => ms > 500).length, percentile(sorted, 50), percentile(sorted, 90)];
       }),
     ),
 );

@@ -52,7 +52,7 @@ export function makeServer(plan: TurnPlan, onInput: InputHandler): ServerStack {
   return godot3Server(plan, onInput);
 }
 
-export const loopback = () => WebRTCPeerConnection.set_default_extension(createNodeDataChannelExtension({ name: 'bench-multiplayer3', bindAddress: '127.0.0.1' }));
+export const loopback = () => WebRTCPeerConnection.set_default_extension(createNodeDataChannelExtension({ name: 'bench-multiplayer', bindAddress: '127.0.0.1' }));
 
 /** Wires `pc`'s signals to `out`, as a Godot script does, and starts its offer. */
 export function offer(pc: WebRTCPeerConnection, out: (signal: Signal) => void): void {
