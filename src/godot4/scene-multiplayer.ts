@@ -203,6 +203,7 @@ export class SceneMultiplayer {
     this.counters.forgetPeers();
     this.paths.clear();
     this.events.stop();
+    this.context = null; // it holds the peer: set_multiplayer_peer(null) must let it go
   }
 
   /** 1 with no peer (Godot's default peer is an OfflineMultiplayerPeer, id 1). */
