@@ -136,7 +136,12 @@ describe("setup order 'auto' (the default) over loopback", () => {
     expect(offererCandidates.length).toBeGreaterThan(0);
   });
 
-  it('answers a raw libdatachannel offerer as libdatachannel does: active, at once, and the pair opens', async () => {
+  /**
+   * A raw libdatachannel offerer answered by this library; `origin` (when given) replaces the offer's
+   * `o=` line as this end sees it. `afterOffer` runs once the offer is applied and polled, before
+   * this end has any of the offerer's candidates; the answers are returned once the pair is open.
+   */
+  async function answerRawOffer(origin: string | null, afterOffer: (answers: string[]) => void): Promise<string[]> {
     const raw = new nodeDataChannel.PeerConnection('raw-offerer', { iceServers: [], disableAutoNegotiation: true, bindAddress: '127.0.0.1' });
     raw.onStateChange(() => {});
     const rawChannel = raw.createDataChannel('chat', { negotiated: true, id: 1 });
@@ -157,18 +162,35 @@ describe("setup order 'auto' (the default) over loopback", () => {
       raw.setLocalDescription('offer');
       const offer = raw.localDescription()!.sdp.split('\r\n').filter((line) => !line.startsWith('a=candidate') && line !== 'a=end-of-candidates').join('\r\n');
       expect(dtlsRoleStack(offer)).toBe('libdatachannel');
-      expect(answerer.set_remote_description('offer', offer)).toBe(0);
+      expect(answerer.set_remote_description('offer', origin === null ? offer : offer.replace(/^o=.*$/m, origin))).toBe(0);
       answerer.poll();
-      // Not held: the answer goes before this end has checked anyone (it has none of the offerer's candidates yet).
-      expect(answers).toHaveLength(1);
-      expect(answers[0]).toMatch(/^a=setup:active/m);
+      afterOffer(answers);
       await pollUntil([answerer], () => rawCandidates.length > 0);
       for (const candidate of rawCandidates) expect(answerer.add_ice_candidate('0', 0, candidate)).toBe(0);
       await pollUntil([answerer], () => rawOpen && channel.get_ready_state() === WebRTCDataChannel.STATE_OPEN);
+      return answers;
     } finally {
       rawChannel.close();
       raw.close();
     }
+  }
+
+  it('answers a raw libdatachannel offerer as libdatachannel does: active, at once, and the pair opens', async () => {
+    const answers = await answerRawOffer(null, (early) => {
+      // Not held: the answer goes before this end has checked anyone (it has none of the offerer's candidates yet).
+      expect(early).toHaveLength(1);
+      expect(early[0]).toMatch(/^a=setup:active/m);
+    });
+    expect(answers).toHaveLength(1);
+  });
+
+  it("answers passive to a libwebrtc offer and holds the answer until its ICE has connected (a raw offerer shown as libwebrtc's)", async () => {
+    const answers = await answerRawOffer('o=- 3399586674761169175 2 IN IP4 127.0.0.1', (early) => {
+      // Held: the answerer has not checked the offerer yet (it has none of its candidates).
+      expect(early).toHaveLength(0);
+    });
+    expect(answers).toHaveLength(1);
+    expect(answers[0]).toMatch(/^a=setup:passive/m);
   });
 });
 

@@ -44,8 +44,8 @@ async function pingPong(end: LibraryEnd, channel: WebRTCDataChannel, label: stri
 /**
  * Runs `body` on a new pair, again (at most `attempts` times) only when the remote itself reports
  * the failure of libdatachannel 0.24.5's early fingerprint check: an offerer of that stack
- * answered passive can meet it on a busy CPU (README, Setup order; it is answered active since
- * 2026-12-02, so this should not happen any more). Any other failure fails
+ * answered passive met it on a busy CPU, and answered active (since 2026-12-02) still can, about
+ * ten times less often (README, Setup order; bench/setup-race.ts). Any other failure fails
  * at once, and says what both ends reported.
  */
 async function onFreshPairs(open: () => LibraryEnd, body: (end: LibraryEnd) => Promise<void>, attempts = 3): Promise<void> {
